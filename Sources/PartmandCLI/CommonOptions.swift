@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PartmandConfig
+
+/// Options shared by every command.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $PARTMAND_CONFIG, else /etc/partmand/partmand.yaml).")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(name: .long, help: "Log line format on stderr: logfmt or json.")
+    var logFormat: LogFormat = .logfmt
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// Sets up logging, then loads the configuration; a bad one ends the process with exit code 78.
+    func start() throws -> PartmandConfiguration {
+        LoggingSetup.bootstrap(level: logLevel, format: logFormat)
+        return try loadConfiguration()
+    }
+
+    func loadConfiguration() throws -> PartmandConfiguration {
+        let path = ConfigLoader.path(explicit: config, environment: environment)
+        do {
+            return try ConfigLoader.load(path: path, environment: environment)
+        } catch {
+            printError("configuration error: \(error)")
+            throw ExitCode.badConfig
+        }
+    }
+}
+
+/// The instant a one-shot command treats as "now".
+struct NowOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Treat this ISO-8601 instant as now, e.g. 2027-01-15T02:00:00Z (default: $PARTMAND_NOW, else the clock).",
+            valueName: "instant"))
+    var now: String?
+
+    /// The chosen instant, and whether it came from the real clock.
+    func resolve(environment: [String: String]) throws -> (date: Date, fromClock: Bool) {
+        guard let text = now ?? environment["PARTMAND_NOW"] else { return (Date(), true) }
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw ValidationError("cannot read '\(text)' as an ISO-8601 instant such as 2027-01-15T02:00:00Z")
+        }
+        return (date, false)
+    }
+}
+
+/// Writes a line to stderr.
+func printError(_ text: String) {
+    LineSink.standardError.write(text + "\n")
+}

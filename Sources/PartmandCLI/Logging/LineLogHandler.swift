@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+
+/// How log lines are written when they do not go to the journal.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// `time=… level=info msg="…" table=…`, one line per event.
+    case logfmt
+    /// One JSON object per line, for log shippers.
+    case json
+}
+
+/// A swift-log handler writing one line per event to a file handle (stderr by default).
+struct LineLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level
+    let label: String
+    let format: LogFormat
+    let output: LineSink
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { $1 } }
+        let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
+        let line: String
+        switch format {
+        case .logfmt: line = Self.logfmt(time: time, level: event.level, message: "\(event.message)", fields: fields)
+        case .json: line = Self.json(time: time, level: event.level, message: "\(event.message)", fields: fields)
+        }
+        output.write(line + "\n")
+    }
+
+    static func logfmt(time: String, level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
+        var parts = ["time=\(time)", "level=\(level)", "msg=\(quoted(message))"]
+        for key in fields.keys.sorted() { parts.append("\(key)=\(quoted("\(fields[key]!)"))") }
+        return parts.joined(separator: " ")
+    }
+
+    static func json(time: String, level: Logger.Level, message: String, fields: Logger.Metadata) -> String {
+        var object: [String: String] = ["time": time, "level": "\(level)", "msg": message]
+        for (key, value) in fields { object[key] = "\(value)" }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// logfmt quoting: bare when safe, otherwise double-quoted with escapes.
+    private static func quoted(_ value: String) -> String {
+        let safe = !value.isEmpty && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" }
+        guard !safe else { return value }
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// A thread-safe line writer.
+final class LineSink: @unchecked Sendable {
+    private let handle: FileHandle
+    private let lock = NSLock()
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    static let standardError = LineSink(.standardError)
+
+    func write(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import PartmandEngine
+import Foundation
+import Logging
+import PartmandCore
+
+/// `partmand plan`: what a pass would do, without changing anything.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show the actions a maintenance pass would take, without changing anything.",
+        discussion: "Reads the catalog (no locks, no DDL). Exit status as for `once`.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var time: NowOption
+
+    @Option(name: .long, help: ArgumentHelp("Only plan this table (repeatable).", valueName: "schema.table"))
+    var table: [String] = []
+
+    @Flag(name: .long, help: "Print the plan as JSON.")
+    var json = false
+
+    func run() throws {
+        let config = try common.start()
+        let now = try time.resolve(environment: common.environment)
+        let specs = try config.tables(named: table)
+        let runtime = Runtime(config, logger: Logger(label: "partmand"))
+        defer { runtime.pool.close() }
+        try Self.show(specs, runtime: runtime, now: now.date, json: json)
+    }
+
+    /// Plans `specs` and prints the result; shared with `once --dry-run`.
+    static func show(_ specs: [TableSpec], runtime: Runtime, now: Date, json: Bool) throws {
+        let reports: [TableReport]
+        do {
+            reports = try runtime.engine.plan(specs, now: now)
+        } catch {
+            printError("database unreachable: \(error)")
+            throw ExitCode.unavailable
+        }
+        print(json ? ReportRendering.json(reports, now: now) : ReportRendering.text(reports, planned: true))
+        if reports.contains(where: { $0.status == .failed }) { throw ExitCode.tableFailed }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import PartmandCore
+import PartmandEngine
+
+/// Human-readable and JSON renderings of plans and pass reports.
+enum ReportRendering {
+    /// One block per table: its summary line, then one line per action, finding and error.
+    static func text(_ reports: [TableReport], planned: Bool) -> String {
+        var lines: [String] = []
+        for report in reports {
+            if planned {
+                let verdict = report.status == .failed ? "FAILED" : "\(report.planned.count) action(s)"
+                lines.append("\(report.table): \(verdict)")
+                lines += report.planned.map { "  would \($0)" }
+                lines += report.errors.map { "  error: \($0.message)" }
+            } else {
+                lines.append(report.summary)
+                lines += report.created.map { "  created \($0)" }
+                lines += report.createdDefault.map { ["  created default partition \($0)"] } ?? []
+                lines += report.retired.map { "  \($0.action) \($0.name) \($0.range)" }
+            }
+            lines += report.findings.map { "  note: \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The plan as JSON: `{"tables": [{"table", "status", "actions": [...], "findings", "errors"}]}`.
+    static func json(_ reports: [TableReport], now: Date) -> String {
+        let tables: [[String: Any]] = reports.map { report in
+            [
+                "table": "\(report.table)",
+                "status": report.status == .failed ? "failed" : "ok",
+                "actions": report.planned.map(actionObject),
+                "findings": report.findings.map(\.description),
+                "errors": report.errors.map { error -> [String: Any] in
+                    ["message": error.message, "sqlstate": error.sqlState ?? NSNull()]
+                },
+                "default_rows": report.defaultRowsLeft.map { $0.count } ?? 0,
+            ]
+        }
+        let object: [String: Any] = ["now": ISO8601.string(now), "tables": tables]
+        let data = try! JSONSerialization.data(
+            withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func actionObject(_ action: MaintenanceAction) -> [String: Any] {
+        var object: [String: Any] = ["action": action.kind, "partition": "\(action.partition)"]
+        switch action {
+        case .createPartition(let new):
+            object["from"] = new.range.lower.description
+            object["to"] = new.range.upper.description
+        case .createDefaultPartition:
+            break
+        case .retirePartition(let retired):
+            object["from"] = retired.range.lower.description
+            object["to"] = retired.range.upper.description
+            object["finish_pending_detach"] = retired.finishPendingDetach
+        }
+        return object
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import PartmandCore
+import Yams
+
+/// Reads and validates a partmand YAML file, strictly: unknown keys, wrong types and bad values are
+/// errors naming the file, line and key.
+public enum ConfigLoader {
+    /// The default location of the configuration file.
+    public static let defaultPath = "/etc/partmand/partmand.yaml"
+
+    /// The path to read: `--config`, else `PARTMAND_CONFIG`, else the default.
+    public static func path(explicit: String?, environment: [String: String]) -> String {
+        explicit ?? environment["PARTMAND_CONFIG"] ?? defaultPath
+    }
+
+    /// Reads `path`; `PARTMAND_DATABASE_URL` in `environment` replaces the file's connection.
+    public static func load(path: String, environment: [String: String]) throws(ConfigError) -> PartmandConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, line: nil, key: "", message: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    /// Parses configuration text; `file` is only used in messages.
+    public static func parse(_ text: String, file: String, environment: [String: String] = [:]) throws(ConfigError)
+        -> PartmandConfiguration
+    {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(file: file, line: nil, key: "", message: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw yamlError(error, file: file)
+        } catch {
+            throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
+        }
+        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
+            "database", "maintenance", "schedule", "tables",
+        ])
+        var database = try top["database"].map(parseDatabase) ?? Self.defaultDatabase
+        if let url = environment["PARTMAND_DATABASE_URL"], !url.isEmpty {
+            database.conninfo = url
+            database.fromEnvironment = true
+        }
+        guard let tablesNode = top["tables"] else {
+            throw ConfigError(file: file, line: nil, key: "tables", message: "missing: list the tables to maintain")
+        }
+        return PartmandConfiguration(
+            database: database,
+            maintenance: try top["maintenance"].map(parseMaintenance) ?? Self.defaultMaintenance,
+            schedule: try top["schedule"].map(parseSchedule) ?? Self.defaultSchedule,
+            tables: try parseTables(tablesNode),
+            source: file
+        )
+    }
+
+    static let defaultDatabase = DatabaseSettings(conninfo: "", poolSize: 2, connectTimeout: 10, fromEnvironment: false)
+    static let defaultMaintenance = MaintenanceSettings()
+    static let defaultSchedule = ScheduleSettings(
+        at: [TimeOfDay(parsing: "02:00")!], timeZone: nil, every: nil, runOnStart: true, jitter: .zero,
+        retryAfter: .seconds(600))
+
+    private static func yamlError(_ error: YamlError, file: String) -> ConfigError {
+        let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+        var line: Int?
+        if case .duplicatedKeysInMapping(let duplicates, let context) = error {
+            return ConfigError(
+                file: file, line: context.mark.line, key: duplicates.joined(separator: ", "),
+                message: "duplicate key")
+        }
+        if let range = text.range(of: #"line (\d+)"#, options: .regularExpression) {
+            line = Int(text[range].dropFirst(5))
+        }
+        return ConfigError(file: file, line: line, key: "", message: "not valid YAML: \(text)")
+    }
+
+    private static func parseDatabase(_ node: ConfigNode) throws(ConfigError) -> DatabaseSettings {
+        let keys = try node.mapping(allowed: ["url", "conninfo", "pool_size", "connect_timeout"])
+        var settings = defaultDatabase
+        if keys["url"] != nil, let conninfo = keys["conninfo"] {
+            throw conninfo.error("set either url or conninfo, not both")
+        }
+        if let url = keys["url"] {
+            let value = try url.string()
+            guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+                throw url.error("expected a postgres:// or postgresql:// URL (use conninfo for key=value strings)")
+            }
+            settings.conninfo = value
+        }
+        if let conninfo = keys["conninfo"] { settings.conninfo = try conninfo.string() }
+        if let pool = keys["pool_size"] {
+            settings.poolSize = try pool.int()
+            guard (1...64).contains(settings.poolSize) else { throw pool.error("must be between 1 and 64") }
+        }
+        if let timeout = keys["connect_timeout"] {
+            let duration = try parseDuration(timeout)
+            settings.connectTimeout = max(1, Int(duration.components.seconds))
+        }
+        return settings
+    }
+
+    private static func parseMaintenance(_ node: ConfigNode) throws(ConfigError) -> MaintenanceSettings {
+        let keys = try node.mapping(allowed: [
+            "lock_timeout", "statement_timeout", "retries", "backoff", "max_backoff",
+        ])
+        var settings = defaultMaintenance
+        if let value = keys["lock_timeout"] { settings.lockTimeout = try parsePositiveDuration(value) }
+        if let value = keys["statement_timeout"] { settings.statementTimeout = try parsePositiveDuration(value) }
+        if let value = keys["backoff"] { settings.backoff = try parseDuration(value) }
+        if let value = keys["max_backoff"] { settings.maxBackoff = try parseDuration(value) }
+        if let value = keys["retries"] {
+            settings.retries = try value.int()
+            guard (0...100).contains(settings.retries) else { throw value.error("must be between 0 and 100") }
+        }
+        return settings
+    }
+
+    private static func parseSchedule(_ node: ConfigNode) throws(ConfigError) -> ScheduleSettings {
+        let keys = try node.mapping(allowed: ["at", "timezone", "every", "run_on_start", "jitter", "retry_after"])
+        var settings = defaultSchedule
+        if let at = keys["at"], keys["every"] != nil {
+            throw at.error("set either at or every, not both")
+        }
+        if let at = keys["at"] {
+            var times: [TimeOfDay] = []
+            for text in try at.strings() {
+                guard let time = TimeOfDay(parsing: text) else { throw at.error("'\(text)' is not a time of day HH:MM") }
+                times.append(time)
+            }
+            guard !times.isEmpty else { throw at.error("needs at least one time") }
+            settings.at = Array(Set(times)).sorted()
+        }
+        if let every = keys["every"] {
+            settings.every = try parsePositiveDuration(every)
+            settings.at = []
+        }
+        if let zone = keys["timezone"] { settings.timeZone = try parseTimeZone(zone) }
+        if let value = keys["run_on_start"] { settings.runOnStart = try value.bool() }
+        if let value = keys["jitter"] { settings.jitter = try parseDuration(value) }
+        if let value = keys["retry_after"] { settings.retryAfter = try parsePositiveDuration(value) }
+        return settings
+    }
+
+    private static func parseTables(_ node: ConfigNode) throws(ConfigError) -> [TableSpec] {
+        var specs: [TableSpec] = []
+        var seen: [QualifiedName: Int] = [:]
+        for element in try node.sequence() {
+            let spec = try parseTable(element)
+            if let first = seen[spec.parent] {
+                throw element.error("\(spec.parent) is listed twice (first at line \(first))")
+            }
+            seen[spec.parent] = element.line ?? 0
+            specs.append(spec)
+        }
+        return specs
+    }
+
+    private static func parseTable(_ node: ConfigNode) throws(ConfigError) -> TableSpec {
+        let keys = try node.mapping(allowed: [
+            "table", "column", "interval", "premake", "retention", "retention_action", "archive_schema",
+            "default_partition", "timezone", "enabled",
+        ])
+        func required(_ key: String) throws(ConfigError) -> ConfigNode {
+            guard let value = keys[key] else { throw node.error("missing required key '\(key)'") }
+            return value
+        }
+        let tableNode = try required("table")
+        let parent: QualifiedName
+        let tableName = try tableNode.string()
+        do {
+            parent = try QualifiedName(parsing: tableName)
+        } catch {
+            throw tableNode.error(error.description)
+        }
+        let column = try required("column").string()
+        let intervalNode = try required("interval")
+        let interval = try parseInterval(intervalNode)
+        var spec = TableSpec(parent: parent, column: column, interval: interval)
+        if let value = keys["premake"] {
+            spec.premake = try value.int()
+            guard (1...1000).contains(spec.premake) else { throw value.error("must be between 1 and 1000") }
+        }
+        if let value = keys["retention"] { spec.retention = try parseInterval(value) }
+        spec.retentionAction = try parseRetentionAction(keys["retention_action"], archiveSchema: keys["archive_schema"])
+        if let value = keys["default_partition"] { spec.defaultPartition = try value.bool() }
+        if let value = keys["timezone"] { spec.timeZone = try parseTimeZone(value) }
+        if let value = keys["enabled"] { spec.enabled = try value.bool() }
+        return spec
+    }
+
+    private static func parseRetentionAction(_ node: ConfigNode?, archiveSchema: ConfigNode?) throws(ConfigError)
+        -> RetentionAction
+    {
+        let action = try node?.string() ?? "drop"
+        switch action {
+        case "drop", "detach":
+            if let archiveSchema { throw archiveSchema.error("only used with retention_action: archive") }
+            return action == "drop" ? .drop : .detach
+        case "archive":
+            guard let archiveSchema else {
+                throw (node!).error("archive needs archive_schema: the schema retired partitions move to")
+            }
+            return .archive(schema: try archiveSchema.string())
+        default:
+            throw (node!).error("expected drop, detach or archive, got '\(action)'")
+        }
+    }
+
+    private static func parseInterval(_ node: ConfigNode) throws(ConfigError) -> CalendarInterval {
+        let text = try node.string()
+        if let interval = CalendarInterval(parsing: text) { return interval }
+        if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") || text.hasPrefix("0") {
+            throw node.error("'\(text)' must be positive")
+        }
+        throw node.error(
+            "cannot parse '\(text)' (expected hourly, daily, weekly, monthly, quarterly, yearly, "
+                + "or 'N minutes|hours|days|weeks|months|years')")
+    }
+
+    private static func parseTimeZone(_ node: ConfigNode) throws(ConfigError) -> TimeZone {
+        let name = try node.string()
+        guard let zone = TimeZone(identifier: name) else {
+            throw node.error("unknown time zone '\(name)' (use an IANA name such as Europe/Paris or UTC)")
+        }
+        return zone
+    }
+
+    private static func parseDuration(_ node: ConfigNode) throws(ConfigError) -> Duration {
+        let text = try node.string()
+        guard let duration = DurationParser.parse(text) else {
+            throw node.error("cannot parse duration '\(text)' (examples: 500ms, 1s, 5min, 2h)")
+        }
+        return duration
+    }
+
+    private static func parsePositiveDuration(_ node: ConfigNode) throws(ConfigError) -> Duration {
+        let duration = try parseDuration(node)
+        guard duration > .zero else { throw node.error("must be greater than zero") }
+        return duration
+    }
+}

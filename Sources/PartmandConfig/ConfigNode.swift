@@ -1,0 +1,72 @@
+import Yams
+
+/// A YAML node with its key path, giving typed, strict access with located errors.
+struct ConfigNode {
+    let node: Node
+    let path: String
+    let file: String
+
+    var line: Int? { node.mark?.line }
+
+    func error(_ message: String) -> ConfigError {
+        ConfigError(file: file, line: node.mark?.line, column: node.mark?.column, key: path, message: message)
+    }
+
+    /// The entries of a mapping, refusing keys not in `allowed`.
+    func mapping(allowed: Set<String>) throws(ConfigError) -> [String: ConfigNode] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping (key: value pairs)") }
+        var entries: [String: ConfigNode] = [:]
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                throw ConfigNode(node: keyNode, path: path, file: file).error("keys must be plain strings")
+            }
+            let childPath = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(key) else {
+                let known = allowed.sorted().joined(separator: ", ")
+                throw ConfigNode(node: keyNode, path: childPath, file: file).error("unknown key (known keys: \(known))")
+            }
+            entries[key] = ConfigNode(node: value, path: childPath, file: file)
+        }
+        return entries
+    }
+
+    /// The elements of a sequence.
+    func sequence() throws(ConfigError) -> [ConfigNode] {
+        guard case .sequence(let sequence) = node else { throw error("expected a list") }
+        return sequence.enumerated().map { index, element in
+            ConfigNode(node: element, path: "\(path)[\(index)]", file: file)
+        }
+    }
+
+    /// A scalar as written (YAML 1.1 would read 02:00 as a number; partmand reads it as text).
+    func string() throws(ConfigError) -> String {
+        guard case .scalar(let scalar) = node, node.tag.rawValue != Tag.Name.null.rawValue || scalar.style != .plain else {
+            throw error("expected a string")
+        }
+        return scalar.string
+    }
+
+    func int() throws(ConfigError) -> Int {
+        guard case .scalar = node, node.tag.rawValue == Tag.Name.int.rawValue, let value = node.int else {
+            throw error("expected a whole number, got '\(node.scalar?.string ?? "a structure")'")
+        }
+        return value
+    }
+
+    func bool() throws(ConfigError) -> Bool {
+        guard case .scalar = node, node.tag.rawValue == Tag.Name.bool.rawValue, let value = node.bool else {
+            throw error("expected true or false, got '\(node.scalar?.string ?? "a structure")'")
+        }
+        return value
+    }
+
+    /// One string or a list of strings.
+    func strings() throws(ConfigError) -> [String] {
+        if case .sequence = node {
+            var values: [String] = []
+            for element in try sequence() { values.append(try element.string()) }
+            return values
+        }
+        return [try string()]
+    }
+}

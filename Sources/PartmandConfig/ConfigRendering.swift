@@ -1,0 +1,73 @@
+import Foundation
+import PartmandCore
+
+/// Renders the effective configuration back to YAML, with every default filled in.
+public enum ConfigRendering {
+    /// YAML text; `redact` hides secrets in the connection string.
+    public static func yaml(_ config: PartmandConfiguration, redact: (String) -> String) -> String {
+        var lines = ["# effective configuration from \(config.source)"]
+        lines.append("database:")
+        let connection = config.database.conninfo
+        let key = connection.hasPrefix("postgres") ? "url" : "conninfo"
+        lines.append("  \(key): \(quote(redact(connection)))")
+        if config.database.fromEnvironment { lines.append("  # from PARTMAND_DATABASE_URL") }
+        lines.append("  pool_size: \(config.database.poolSize)")
+        if let timeout = config.database.connectTimeout { lines.append("  connect_timeout: \(timeout)s") }
+        let m = config.maintenance
+        lines += [
+            "maintenance:",
+            "  lock_timeout: \(duration(m.lockTimeout))",
+            "  statement_timeout: \(duration(m.statementTimeout))",
+            "  retries: \(m.retries)",
+            "  backoff: \(duration(m.backoff))",
+            "  max_backoff: \(duration(m.maxBackoff))",
+        ]
+        let s = config.schedule
+        lines.append("schedule:")
+        if let every = s.every {
+            lines.append("  every: \(duration(every))")
+        } else {
+            lines.append("  at: [" + s.at.map { quote($0.description) }.joined(separator: ", ") + "]")
+        }
+        lines.append("  timezone: \(s.timeZone?.identifier ?? "\(TimeZone.current.identifier)  # system zone")")
+        lines += [
+            "  run_on_start: \(s.runOnStart)",
+            "  jitter: \(duration(s.jitter))",
+            "  retry_after: \(duration(s.retryAfter))",
+        ]
+        lines.append(config.tables.isEmpty ? "tables: []" : "tables:")
+        for table in config.tables {
+            lines += [
+                "  - table: \(quote(table.parent.description))",
+                "    column: \(quote(table.column))",
+                "    interval: \(table.interval)",
+                "    premake: \(table.premake)",
+                "    retention: " + (table.retention.map(\.description) ?? "null  # keep everything"),
+            ]
+            switch table.retentionAction {
+            case .drop, .detach: lines.append("    retention_action: \(table.retentionAction)")
+            case .archive(let schema):
+                lines += ["    retention_action: archive", "    archive_schema: \(quote(schema))"]
+            }
+            lines += [
+                "    default_partition: \(table.defaultPartition)",
+                "    timezone: \(table.timeZone.identifier)",
+                "    enabled: \(table.enabled)",
+            ]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func quote(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    private static func duration(_ value: Duration) -> String {
+        let (seconds, attoseconds) = value.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        if milliseconds % 1000 != 0 { return "\(milliseconds)ms" }
+        if seconds % 3600 == 0 && seconds > 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 && seconds > 0 { return "\(seconds / 60)min" }
+        return "\(seconds)s"
+    }
+}

@@ -1,0 +1,91 @@
+/// A partition to create: `CREATE TABLE … (LIKE parent …)` then `ATTACH PARTITION`, moving any rows of
+/// its range out of the default partition in the same transaction.
+public struct NewPartition: Hashable, Sendable {
+    public var name: QualifiedName
+    public var range: PartitionRange
+}
+
+/// A partition past retention.
+public struct RetiredPartition: Hashable, Sendable {
+    public var name: QualifiedName
+    public var range: PartitionRange
+    public var action: RetentionAction
+    /// An earlier detach was interrupted; it must be finished with `DETACH … FINALIZE`.
+    public var finishPendingDetach: Bool
+}
+
+/// One change the planner wants made to a table.
+public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
+    case createPartition(NewPartition)
+    case createDefaultPartition(QualifiedName)
+    case retirePartition(RetiredPartition)
+
+    /// A short verb for logs and reports: create, create-default, drop, detach, archive.
+    public var kind: String {
+        switch self {
+        case .createPartition: "create"
+        case .createDefaultPartition: "create-default"
+        case .retirePartition(let retired):
+            switch retired.action {
+            case .drop: "drop"
+            case .detach: "detach"
+            case .archive: "archive"
+            }
+        }
+    }
+
+    /// The partition the action is about.
+    public var partition: QualifiedName {
+        switch self {
+        case .createPartition(let new): new.name
+        case .createDefaultPartition(let name): name
+        case .retirePartition(let retired): retired.name
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .createPartition(let new): "create \(new.name) for \(new.range)"
+        case .createDefaultPartition(let name): "create default partition \(name)"
+        case .retirePartition(let retired):
+            (retired.finishPendingDetach ? "finish pending detach, then " : "")
+                + "\(retired.action) \(retired.name) \(retired.range)"
+        }
+    }
+}
+
+/// Something the planner noticed and deliberately left alone.
+public enum Finding: Hashable, Sendable, CustomStringConvertible {
+    /// A hole between existing partitions before the maintained window (rows there go to the default).
+    case gapOutsideWindow(PartitionRange)
+    /// A default partition exists although the configuration says none is wanted; partmand never drops it.
+    case unwantedDefaultPartition(QualifiedName)
+    /// A partition is pending detach but not past retention; left for whoever started the detach.
+    case pendingDetachNotDue(QualifiedName)
+    /// The default partition holds rows (count, oldest, newest) before the pass.
+    case defaultRows(DefaultRows)
+    /// `timezone` is set but the key type has no time zone, so wall-clock bounds are used as they are.
+    case timeZoneIgnored(PartitionKeyType)
+
+    public var description: String {
+        switch self {
+        case .gapOutsideWindow(let range): "gap \(range) lies before the maintained window; left as it is"
+        case .unwantedDefaultPartition(let name):
+            "default partition \(name) exists but default_partition is false; partmand never drops it"
+        case .pendingDetachNotDue(let name): "\(name) is pending detach but not past retention; left alone"
+        case .defaultRows(let rows):
+            "default partition holds \(rows.count) row(s)"
+                + (rows.oldest.map { ", oldest \(ISO8601.string($0))" } ?? "")
+                + (rows.newest.map { ", newest \(ISO8601.string($0))" } ?? "")
+        case .timeZoneIgnored(let type):
+            "timezone does not apply to a \(type.rawValue) key; bounds are taken as wall-clock values"
+        }
+    }
+}
+
+/// The planner's answer for one table.
+public struct MaintenancePlan: Hashable, Sendable {
+    public var table: QualifiedName
+    public var actions: [MaintenanceAction]
+    public var findings: [Finding]
+}

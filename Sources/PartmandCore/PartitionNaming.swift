@@ -1,0 +1,56 @@
+import Foundation
+
+/// Partition names the way pg_partman 5 makes them: `<parent>_pYYYYMMDD` for intervals of a day or
+/// more, `<parent>_pYYYYMMDD_HH24MISS` below a day, `<parent>_default` for the default partition,
+/// shortening the parent part so the whole name fits PostgreSQL's 63-byte limit.
+///
+/// Names are only for new partitions: existing ones are always identified by their bounds.
+public enum PartitionNaming {
+    /// PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes.
+    public static let maxIdentifierBytes = 63
+
+    /// The name of a new child whose lower bound is `lowerBound`, formatted on the wall clock of `calendar`.
+    public static func childName(parent: String, lowerBound: Date, calendar: PartitionCalendar) -> String {
+        let c = calendar.wallClock(of: lowerBound)
+        var suffix = "_p" + pad(c.year!, 4) + pad(c.month!, 2) + pad(c.day!, 2)
+        if calendar.interval.isSubDay {
+            suffix += "_" + pad(c.hour!, 2) + pad(c.minute!, 2) + pad(c.second!, 2)
+        }
+        return fit(parent: parent, suffix: suffix)
+    }
+
+    /// The name of a new default partition.
+    public static func defaultName(parent: String) -> String {
+        fit(parent: parent, suffix: "_default")
+    }
+
+    /// `base`, or `base` with `_1`, `_2`, ... (still within 63 bytes) when `taken` already holds it.
+    public static func unique(_ base: String, taken: Set<String>) -> String {
+        if !taken.contains(base) { return base }
+        var n = 1
+        while true {
+            let candidate = fit(parent: base, suffix: "_\(n)")
+            if !taken.contains(candidate) { return candidate }
+            n += 1
+        }
+    }
+
+    /// `parent + suffix`, with `parent` cut (at a character boundary) so the result fits in 63 bytes.
+    public static func fit(parent: String, suffix: String) -> String {
+        let budget = maxIdentifierBytes - suffix.utf8.count
+        var kept = ""
+        var used = 0
+        for character in parent {
+            let size = character.utf8.count
+            if used + size > budget { break }
+            kept.append(character)
+            used += size
+        }
+        return kept + suffix
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// Decides what a maintenance pass should change for one table. Pure: same inputs, same plan.
+///
+/// Rules:
+/// - the slot holding `now` and the `premake` slots after it must be covered;
+/// - holes between the earliest surviving partition and that window are filled, but never before the
+///   retention cutoff (a partition that would be retired at once is not created);
+/// - uncovered parts of a slot are created, so partitions made by hand or by pg_partman with other
+///   bounds are adopted as they are and never overlapped;
+/// - a partition is retired only when its upper bound is at or before `now − retention`, so nothing
+///   in the future is ever retired; the default partition is never retired;
+/// - a missing default partition is created when wanted; an unwanted one is kept and reported.
+public enum Planner {
+    public static func plan(_ spec: TableSpec, _ snapshot: TableSnapshot, now: Date) -> MaintenancePlan {
+        let utc = TimeZone(identifier: "UTC")!
+        let zone = snapshot.keyType == .timestamptz ? spec.timeZone : utc
+        let calendar = PartitionCalendar(interval: spec.interval, timeZone: zone)
+        var findings: [Finding] = []
+        if snapshot.keyType != .timestamptz && spec.timeZone != utc {
+            findings.append(.timeZoneIgnored(snapshot.keyType))
+        }
+
+        let cutoff = spec.retention.map { calendar.instant(now, minus: $0) }
+        let retired = snapshot.partitions.filter { partition in
+            guard let cutoff else { return false }
+            return partition.range.upper <= .value(cutoff)
+        }
+        for partition in snapshot.partitions where partition.detachPending && !retired.contains(partition) {
+            findings.append(.pendingDetachNotDue(partition.name))
+        }
+
+        let creates = partitionsToCreate(spec, snapshot, calendar: calendar, now: now, cutoff: cutoff)
+        findings += gapsOutsideWindow(snapshot, before: creates.windowStart)
+
+        var actions = creates.partitions.map(MaintenanceAction.createPartition)
+        var taken = Set(snapshot.partitions.map(\.name.name) + creates.partitions.map(\.name.name))
+        if let defaultPartition = snapshot.defaultPartition {
+            taken.insert(defaultPartition.name)
+            if !spec.defaultPartition { findings.append(.unwantedDefaultPartition(defaultPartition)) }
+        } else if spec.defaultPartition {
+            let name = PartitionNaming.unique(PartitionNaming.defaultName(parent: spec.parent.name), taken: taken)
+            actions.append(.createDefaultPartition(QualifiedName(schema: spec.parent.schema, name: name)))
+        }
+        if let rows = snapshot.defaultRows, rows.count > 0 { findings.append(.defaultRows(rows)) }
+
+        actions += retired.map { partition in
+            .retirePartition(
+                RetiredPartition(
+                    name: partition.name, range: partition.range, action: spec.retentionAction,
+                    finishPendingDetach: partition.detachPending))
+        }
+        return MaintenancePlan(table: spec.parent, actions: actions, findings: findings)
+    }
+
+    private struct Creates {
+        var partitions: [NewPartition]
+        var windowStart: RangeBound
+    }
+
+    private static func partitionsToCreate(
+        _ spec: TableSpec, _ snapshot: TableSnapshot, calendar: PartitionCalendar, now: Date, cutoff: Date?
+    ) -> Creates {
+        let currentSlot = calendar.slot(containing: now)
+        let windowEnd = RangeBound.value(calendar.boundary(ofSlot: currentSlot + spec.premake + 1))
+        let survivors = snapshot.partitions.filter { partition in
+            cutoff.map { partition.range.upper > .value($0) } ?? true
+        }
+        var windowStart = RangeBound.value(calendar.boundary(ofSlot: currentSlot))
+        if let earliest = survivors.first?.range.lower, earliest < windowStart {
+            windowStart = earliest
+            if let cutoff {
+                windowStart = max(windowStart, .value(calendar.boundary(ofSlot: calendar.slot(containing: cutoff))))
+            }
+        }
+        guard case .value(let startDate) = windowStart else {
+            // A MINVALUE partition covers everything before the window start.
+            return Creates(partitions: [], windowStart: windowStart)
+        }
+
+        let existing = snapshot.partitions.map(\.range)
+        var taken = Set(snapshot.partitions.map(\.name.name))
+        if let defaultPartition = snapshot.defaultPartition { taken.insert(defaultPartition.name) }
+        var created: [NewPartition] = []
+        var slot = calendar.slot(containing: startDate)
+        while true {
+            var slotRange = calendar.range(ofSlot: slot)
+            if slotRange.lower >= windowEnd { break }
+            slotRange.lower = max(slotRange.lower, windowStart)
+            for piece in slotRange.subtracting(existing) {
+                let base = PartitionNaming.childName(
+                    parent: spec.parent.name, lowerBound: piece.lower.date!, calendar: calendar)
+                let name = PartitionNaming.unique(base, taken: taken)
+                taken.insert(name)
+                created.append(NewPartition(name: QualifiedName(schema: spec.parent.schema, name: name), range: piece))
+            }
+            slot += 1
+        }
+        return Creates(partitions: created, windowStart: windowStart)
+    }
+
+    private static func gapsOutsideWindow(_ snapshot: TableSnapshot, before windowStart: RangeBound) -> [Finding] {
+        snapshot.gaps.compactMap { gap in
+            guard gap.lower < windowStart else { return nil }
+            return .gapOutsideWindow(PartitionRange(lower: gap.lower, upper: min(gap.upper, windowStart)))
+        }
+    }
+}

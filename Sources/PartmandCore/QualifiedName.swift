@@ -1,0 +1,87 @@
+/// A schema-qualified relation name, as stored in the catalog (unquoted, case preserved).
+public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var schema: String
+    public var name: String
+
+    public init(schema: String, name: String) {
+        self.schema = schema
+        self.name = name
+    }
+
+    /// Parses `table`, `schema.table`, or double-quoted parts such as `"My Schema"."Events"`.
+    /// Unquoted parts are folded to lower case, as PostgreSQL does.
+    public init(parsing text: String, defaultSchema: String = "public") throws(NameError) {
+        let parts = try Self.splitParts(text)
+        switch parts.count {
+        case 1: self.init(schema: defaultSchema, name: parts[0])
+        case 2: self.init(schema: parts[0], name: parts[1])
+        default: throw NameError(text: text, reason: "expected 'table' or 'schema.table'")
+        }
+    }
+
+    /// `schema.name` for messages and logs (not SQL: use the postgres module's quoting for that).
+    public var description: String { "\(schema).\(name)" }
+
+    public static func < (lhs: QualifiedName, rhs: QualifiedName) -> Bool {
+        (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
+    }
+
+    private static func splitParts(_ text: String) throws(NameError) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var inQuotes = false
+        var wasQuoted = false
+        var chars = Array(text.trimmingWhitespace())[...]
+        while let c = chars.popFirst() {
+            if inQuotes {
+                if c == "\"" {
+                    if chars.first == "\"" {
+                        current.append("\"")
+                        chars.removeFirst()
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" {
+                inQuotes = true
+                wasQuoted = true
+            } else if c == "." {
+                parts.append(try finish(current, quoted: wasQuoted, text: text))
+                current = ""
+                wasQuoted = false
+            } else {
+                current.append(c)
+            }
+        }
+        if inQuotes { throw NameError(text: text, reason: "unterminated double quote") }
+        parts.append(try finish(current, quoted: wasQuoted, text: text))
+        return parts
+    }
+
+    private static func finish(_ part: String, quoted: Bool, text: String) throws(NameError) -> String {
+        if part.isEmpty { throw NameError(text: text, reason: "empty name part") }
+        if quoted { return part }
+        guard part.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) else {
+            throw NameError(text: text, reason: "'\(part)' needs double quotes")
+        }
+        return part.lowercased()
+    }
+}
+
+/// A table name that could not be parsed.
+public struct NameError: Error, Sendable, CustomStringConvertible {
+    public let text: String
+    public let reason: String
+    public var description: String { "invalid table name '\(text)': \(reason)" }
+}
+
+extension String {
+    func trimmingWhitespace() -> Substring {
+        let scalars = self[...]
+        let start = scalars.firstIndex(where: { !$0.isWhitespace }) ?? scalars.endIndex
+        let end = scalars.lastIndex(where: { !$0.isWhitespace }).map { scalars.index(after: $0) } ?? start
+        return scalars[start..<end]
+    }
+}

@@ -1,0 +1,290 @@
+import Foundation
+import Logging
+import PartmandCore
+import PartmandPostgres
+
+/// Carries out planned actions for one table on one connection: each action in its own transaction
+/// with `lock_timeout` and `statement_timeout`, retried with backoff on lock timeouts and deadlocks.
+struct ActionExecutor {
+    let connection: PostgresConnection
+    let catalog: TableCatalog
+    let settings: MaintenanceSettings
+    let stop: StopSignal
+    let now: Date
+    let logger: Logger
+
+    private var snapshot: TableSnapshot { catalog.snapshot }
+    private var parent: QualifiedName { catalog.snapshot.parent }
+    private var policy: RetryPolicy { RetryPolicy(settings) }
+
+    /// Runs `action`; returns how many rows were moved out of the default partition.
+    func execute(_ action: MaintenanceAction) throws -> Int {
+        switch action {
+        case .createPartition(let new): return try create(new)
+        case .createDefaultPartition(let name):
+            try createDefault(name)
+            return 0
+        case .retirePartition(let retired):
+            try retire(retired)
+            return 0
+        }
+    }
+
+    // MARK: - Create
+
+    private static let likeOptions =
+        "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS INCLUDING GENERATED"
+    private static let boundsConstraint = "partmand_bounds"
+
+    /// `CREATE TABLE … (LIKE parent)` + a CHECK matching the bounds (so ATTACH need not scan it), rows of
+    /// the range moved out of the default partition, `ATTACH PARTITION` (SHARE UPDATE EXCLUSIVE on the
+    /// parent only), then the CHECK dropped again. All in one transaction: ATTACH never meets those rows
+    /// in the default partition, and on failure nothing is left behind.
+    private func create(_ new: NewPartition) throws -> Int {
+        try inTransaction("create partition \(new.name)") {
+            let bounds = try literals(for: new.range)
+            let key = SQL.identifier(snapshot.keyColumn)
+            try connection.execute(
+                "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(Self.likeOptions))",
+                purpose: "create table \(new.name)")
+            var checks = ["\(key) IS NOT NULL"]
+            if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
+            if let upper = bounds.upperValue { checks.append("\(key) < \(upper)") }
+            try connection.execute(
+                "ALTER TABLE \(new.name.sql) ADD CONSTRAINT \(SQL.identifier(Self.boundsConstraint))"
+                    + " CHECK (\(checks.joined(separator: " AND ")))",
+                purpose: "add bounds check to \(new.name)")
+            var moved = 0
+            if let defaultPartition = snapshot.defaultPartition {
+                moved = try moveDefaultRows(from: defaultPartition, into: new)
+            }
+            try connection.execute(
+                "ALTER TABLE \(parent.sql) ATTACH PARTITION \(new.name.sql)"
+                    + " FOR VALUES FROM (\(bounds.lower)) TO (\(bounds.upper))",
+                purpose: "attach partition \(new.name)")
+            try connection.execute(
+                "ALTER TABLE \(new.name.sql) DROP CONSTRAINT \(SQL.identifier(Self.boundsConstraint))",
+                purpose: "drop bounds check of \(new.name)")
+            return moved
+        }
+    }
+
+    /// Moves the default partition's rows of `new`'s range into the new table; returns the count.
+    private func moveDefaultRows(from defaultPartition: QualifiedName, into new: NewPartition) throws
+        -> Int
+    {
+        let key = SQL.identifier(snapshot.keyColumn)
+        var conditions: [String] = []
+        var parameters: [PostgresValue?] = []
+        if let lower = new.range.lower.date {
+            parameters.append(.text(snapshot.keyType.text(for: lower)))
+            conditions.append("\(key) >= $\(parameters.count)")
+        }
+        if let upper = new.range.upper.date {
+            parameters.append(.text(snapshot.keyType.text(for: upper)))
+            conditions.append("\(key) < $\(parameters.count)")
+        }
+        let columns = catalog.insertableColumns.map(SQL.identifier).joined(separator: ", ")
+        let result = try connection.query(
+            "WITH moved AS (DELETE FROM \(defaultPartition.sql) WHERE \(conditions.joined(separator: " AND "))"
+                + " RETURNING \(columns)) INSERT INTO \(new.name.sql) (\(columns)) SELECT \(columns) FROM moved",
+            parameters,
+            purpose: "move rows of \(new.range) from \(defaultPartition) into \(new.name)")
+        return result.affectedRows ?? 0
+    }
+
+    private func createDefault(_ name: QualifiedName) throws {
+        try inTransaction("create default partition \(name)") {
+            try connection.execute(
+                "CREATE TABLE \(name.sql) (LIKE \(parent.sql) \(Self.likeOptions))",
+                purpose: "create table \(name)")
+            try connection.execute(
+                "ALTER TABLE \(parent.sql) ATTACH PARTITION \(name.sql) DEFAULT",
+                purpose: "attach default partition \(name)")
+        }
+    }
+
+    /// Bound literals for DDL, quoted by the server (`quote_literal`) from parameters, never by hand.
+    private struct BoundLiterals {
+        var lowerValue: String?
+        var upperValue: String?
+        var lower: String { lowerValue ?? "MINVALUE" }
+        var upper: String { upperValue ?? "MAXVALUE" }
+    }
+
+    private func literals(for range: PartitionRange) throws -> BoundLiterals {
+        let text = { (bound: RangeBound) in bound.date.map { PostgresValue.text(snapshot.keyType.text(for: $0)) } }
+        let row = try connection.query(
+            "SELECT quote_literal($1::text) AS lower, quote_literal($2::text) AS upper",
+            [text(range.lower), text(range.upper)], purpose: "quote partition bounds"
+        ).rows[0]
+        return BoundLiterals(lowerValue: row["lower"], upperValue: row["upper"])
+    }
+
+    // MARK: - Retire
+
+    /// Detaches (CONCURRENTLY when the table has no default partition, so readers and writers never
+    /// wait; plainly under lock_timeout otherwise), then drops, keeps, or moves the detached table.
+    private func retire(_ retired: RetiredPartition) throws {
+        guard retired.range.upper <= .value(now) else {
+            throw refusal("refusing to retire \(retired.name): its range \(retired.range) is not in the past")
+        }
+        if case .archive(let schema) = retired.action {
+            let target = QualifiedName(schema: schema, name: retired.name.name)
+            let exists = try connection.query(
+                "SELECT to_regclass($1) IS NOT NULL AS taken", [.text(target.sql)],
+                purpose: "check archive target \(target)"
+            ).rows[0]
+            if try exists.bool("taken") {
+                throw refusal("refusing to archive \(retired.name): \(target) already exists")
+            }
+        }
+        if retired.finishPendingDetach {
+            try finalizeDetach(retired.name)
+        } else if snapshot.defaultPartition == nil {
+            try detachConcurrently(retired.name)
+        } else {
+            try inTransaction("\(retired.action) \(retired.name)") {
+                try connection.execute(
+                    "ALTER TABLE \(parent.sql) DETACH PARTITION \(retired.name.sql)",
+                    purpose: "detach partition \(retired.name)")
+                try dispose(retired)
+            }
+            return
+        }
+        try inTransaction("\(retired.action) \(retired.name)") {
+            try dispose(retired)
+        }
+    }
+
+    /// Drops, keeps, or archives a table that is no longer a partition.
+    private func dispose(_ retired: RetiredPartition) throws {
+        switch retired.action {
+        case .drop:
+            let row = try connection.query(
+                "SELECT relispartition FROM pg_class WHERE oid = to_regclass($1)", [.text(retired.name.sql)],
+                purpose: "check \(retired.name) is detached"
+            ).rows.first
+            if let row, try row.bool("relispartition") {
+                throw refusal("refusing to drop \(retired.name): it is still a partition")
+            }
+            try connection.execute("DROP TABLE \(retired.name.sql)", purpose: "drop table \(retired.name)")
+        case .detach:
+            break
+        case .archive(let schema):
+            try connection.execute(
+                "CREATE SCHEMA IF NOT EXISTS \(SQL.identifier(schema))", purpose: "create archive schema \(schema)")
+            try connection.execute(
+                "ALTER TABLE \(retired.name.sql) SET SCHEMA \(SQL.identifier(schema))",
+                purpose: "move \(retired.name) to schema \(schema)")
+        }
+    }
+
+    /// `DETACH PARTITION … CONCURRENTLY` cannot run in a transaction block. Its wait for older
+    /// transactions counts against lock_timeout but blocks nobody, so it gets the statement timeout.
+    /// When it is interrupted the partition is left pending detach, which FINALIZE completes.
+    private func detachConcurrently(_ name: QualifiedName) throws {
+        do {
+            try outsideTransaction("detach \(name) concurrently", lockTimeout: settings.statementTimeout) {
+                try connection.execute(
+                    "ALTER TABLE \(parent.sql) DETACH PARTITION \(name.sql) CONCURRENTLY",
+                    purpose: "detach partition \(name) concurrently")
+            }
+        } catch {
+            guard connection.isOpen, try isPendingDetach(name) else { throw error }
+            logger.warning(
+                "concurrent detach was interrupted; finishing it",
+                metadata: ["partition": "\(name)", "error": "\(error)"])
+            try finalizeDetach(name)
+        }
+    }
+
+    private func finalizeDetach(_ name: QualifiedName) throws {
+        try outsideTransaction("finish detaching \(name)", lockTimeout: settings.statementTimeout) {
+            try connection.execute(
+                "ALTER TABLE \(parent.sql) DETACH PARTITION \(name.sql) FINALIZE",
+                purpose: "finish detaching partition \(name)")
+        }
+    }
+
+    private func isPendingDetach(_ name: QualifiedName) throws -> Bool {
+        try connection.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhdetachpending) AS p",
+            [.text(name.sql)], purpose: "check pending detach of \(name)"
+        ).rows[0].bool("p")
+    }
+
+    // MARK: - Transactions, timeouts, retries
+
+    /// Runs `body` in a transaction with local timeouts, retrying lock timeouts and deadlocks.
+    private func inTransaction<T>(_ purpose: String, _ body: () throws -> T) throws -> T {
+        try withRetries(purpose) {
+            do {
+                try connection.execute("BEGIN", purpose: purpose)
+                try setTimeouts(lock: settings.lockTimeout, local: true, purpose: purpose)
+                let value = try body()
+                try connection.execute("COMMIT", purpose: purpose)
+                return value
+            } catch {
+                rollback()
+                throw error
+            }
+        }
+    }
+
+    /// Runs one statement that may not run in a transaction block, with session-level timeouts that
+    /// are reset afterwards.
+    private func outsideTransaction(
+        _ purpose: String, lockTimeout: Duration, _ body: () throws -> Void
+    ) throws {
+        try withRetries(purpose) {
+            try setTimeouts(lock: lockTimeout, local: false, purpose: purpose)
+            defer { _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout") }
+            defer { _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout") }
+            try body()
+        }
+    }
+
+    private func setTimeouts(lock: Duration, local: Bool, purpose: String) throws {
+        try connection.query(
+            "SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
+            [.text(lock.settingText), .text(settings.statementTimeout.settingText), .text(local ? "true" : "false")],
+            purpose: "set timeouts for \(purpose)")
+    }
+
+    private func withRetries<T>(_ purpose: String, _ attemptBody: () throws -> T) throws
+        -> T
+    {
+        var attempt = 0
+        while true {
+            do {
+                return try attemptBody()
+            } catch {
+                attempt += 1
+                guard let failure = error as? PostgresError, policy.isRetryable(failure), attempt <= policy.retries,
+                    connection.isOpen
+                else { throw error }
+                let delay = policy.delay(beforeRetry: attempt)
+                logger.warning(
+                    "\(purpose): \(failure.message); retry \(attempt) of \(policy.retries) in \(delay)",
+                    metadata: ["sqlstate": "\(failure.sqlState ?? "")"])
+                guard stop.sleep(for: delay) else { throw error }
+            }
+        }
+    }
+
+    private func rollback() {
+        guard connection.isOpen, connection.transactionStatus != .idle else { return }
+        _ = try? connection.execute("ROLLBACK", purpose: "roll back")
+    }
+
+    private func refusal(_ message: String) -> Refusal {
+        Refusal(message: message)
+    }
+}
+
+/// A safety check that stopped an action before it changed anything.
+struct Refusal: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

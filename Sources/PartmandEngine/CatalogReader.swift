@@ -1,0 +1,199 @@
+import Foundation
+import PartmandCore
+import PartmandPostgres
+
+/// What the catalog says about one configured table, plus what execution needs beyond the snapshot.
+public struct TableCatalog: Sendable {
+    public var oid: UInt32
+    public var snapshot: TableSnapshot
+    /// Columns that can be inserted into (not dropped, not generated), in table order.
+    public var insertableColumns: [String]
+}
+
+/// Reads range-partitioned parents and their partitions from the catalog, several tables per query.
+public enum CatalogReader {
+    /// Reads every table of `specs` in three queries (parents, partitions, default-partition rows).
+    /// A table that is missing or not range-partitioned on the configured column gets an error.
+    public static func read(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
+        -> [QualifiedName: Result<TableCatalog, TableError>]
+    {
+        var results: [QualifiedName: Result<TableCatalog, TableError>] = [:]
+        guard !specs.isEmpty else { return results }
+        let parents = try readParents(specs, on: connection)
+        var found: [UInt32: (spec: TableSpec, parent: ParentRow)] = [:]
+        for spec in specs {
+            switch validate(spec, parents[spec.parent]) {
+            case .success(let parent): found[parent.oid] = (spec, parent)
+            case .failure(let error): results[spec.parent] = .failure(error)
+            }
+        }
+        let children = try readPartitions(of: Array(found.keys), on: connection)
+        for (oid, entry) in found {
+            let rows = children[oid] ?? []
+            let defaultPartition = rows.first(where: \.isDefault)?.name
+            var defaultRows: DefaultRows?
+            if let defaultPartition {
+                defaultRows = try Self.defaultRows(in: defaultPartition, key: entry.parent.keyColumn, on: connection)
+            }
+            let snapshot = TableSnapshot(
+                parent: entry.spec.parent, keyColumn: entry.parent.keyColumn, keyType: entry.parent.keyType,
+                partitions: rows.filter { !$0.isDefault }.map {
+                    ExistingPartition(name: $0.name, range: $0.range, detachPending: $0.detachPending)
+                },
+                defaultPartition: defaultPartition, defaultRows: defaultRows)
+            results[entry.spec.parent] = .success(
+                TableCatalog(oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns))
+        }
+        return results
+    }
+
+    /// Row count and key span of a default partition.
+    public static func defaultRows(in partition: QualifiedName, key: String, on connection: PostgresConnection)
+        throws(PostgresError) -> DefaultRows
+    {
+        let column = SQL.identifier(key)
+        let row = try connection.query(
+            "SELECT count(*) AS n, extract(epoch FROM min(\(column)))::text AS oldest,"
+                + " extract(epoch FROM max(\(column)))::text AS newest FROM \(partition.sql)",
+            purpose: "count rows in default partition \(partition)"
+        ).rows[0]
+        return DefaultRows(
+            count: try row.int64("n"),
+            oldest: try row.optionalDouble("oldest").map(Date.init(timeIntervalSince1970:)),
+            newest: try row.optionalDouble("newest").map(Date.init(timeIntervalSince1970:)))
+    }
+
+    struct ParentRow {
+        var oid: UInt32
+        var relkind: String
+        var strategy: String?
+        var keyCount: Int?
+        var keyColumn: String
+        var keyTypeName: String?
+        var keyType: PartitionKeyType
+        var columns: [String]
+    }
+
+    private static func readParents(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
+        -> [QualifiedName: ParentRow?]
+    {
+        let request = specs.enumerated().map { index, spec in
+            ["i": String(index), "schema": spec.parent.schema, "name": spec.parent.name]
+        }
+        let json = String(decoding: try! JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+        let result = try connection.query(
+            """
+            SELECT s.i, c.oid::int8 AS oid, c.relkind::text AS relkind, pt.partstrat::text AS strategy,
+                   pt.partnatts::int AS key_count, a.attname::text AS key_column,
+                   format_type(a.atttypid, NULL) AS key_type,
+                   array_to_json(ARRAY(
+                       SELECT col.attname FROM pg_attribute col
+                       WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped
+                         AND col.attgenerated = ''
+                       ORDER BY col.attnum))::text AS columns
+            FROM jsonb_to_recordset($1::jsonb) AS s(i int, schema text, name text)
+            LEFT JOIN pg_namespace n ON n.nspname = s.schema
+            LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.name
+            LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+            ORDER BY s.i
+            """,
+            [.text(json)],
+            purpose: "read partitioned tables")
+        var parents: [QualifiedName: ParentRow?] = [:]
+        for row in result.rows {
+            let spec = specs[try row.int("i")]
+            guard let oid = try row.optionalInt64("oid") else {
+                parents[spec.parent] = .some(nil)
+                continue
+            }
+            let typeName = row["key_type"]
+            let columnsJSON = row["columns"] ?? "[]"
+            let columns = (try? JSONDecoder().decode([String].self, from: Data(columnsJSON.utf8))) ?? []
+            parents[spec.parent] = ParentRow(
+                oid: UInt32(oid), relkind: try row.string("relkind"), strategy: row["strategy"],
+                keyCount: try row.optionalInt64("key_count").map(Int.init), keyColumn: row["key_column"] ?? "",
+                keyTypeName: typeName, keyType: typeName.flatMap(PartitionKeyType.init(rawValue:)) ?? .timestamptz,
+                columns: columns)
+        }
+        return parents
+    }
+
+    private static func validate(_ spec: TableSpec, _ row: ParentRow??) -> Result<ParentRow, TableError> {
+        func fail(_ message: String) -> Result<ParentRow, TableError> {
+            .failure(TableError(table: spec.parent, message: message))
+        }
+        guard let row = row ?? nil else { return fail("table does not exist") }
+        guard row.relkind == "p" else {
+            return fail("not a partitioned table; create it with PARTITION BY RANGE (\(spec.column))")
+        }
+        guard row.strategy == "r" else {
+            let kind = row.strategy == "l" ? "LIST" : row.strategy == "h" ? "HASH" : "an unknown strategy"
+            return fail("partitioned by \(kind); partmand maintains RANGE partitioning")
+        }
+        guard row.keyCount == 1, !row.keyColumn.isEmpty else {
+            return fail("the partition key must be a single column (found a multi-column or expression key)")
+        }
+        guard row.keyColumn == spec.column else {
+            return fail("partitioned on column \(row.keyColumn), but the configuration says column \(spec.column)")
+        }
+        guard let typeName = row.keyTypeName, PartitionKeyType(rawValue: typeName) != nil else {
+            return fail(
+                "partition key \(row.keyColumn) has type \(row.keyTypeName ?? "?"); partmand maintains "
+                    + "timestamp with time zone, timestamp without time zone and date keys")
+        }
+        return .success(row)
+    }
+
+    struct ChildRow {
+        var name: QualifiedName
+        var isDefault: Bool
+        var range: PartitionRange
+        var detachPending: Bool
+    }
+
+    private static func readPartitions(of parents: [UInt32], on connection: PostgresConnection)
+        throws(PostgresError) -> [UInt32: [ChildRow]]
+    {
+        guard !parents.isEmpty else { return [:] }
+        let oids = "{" + parents.map(String.init).joined(separator: ",") + "}"
+        // Bounds are printed by pg_get_expr (in the session's UTC time zone) and turned into epochs by
+        // the server itself, so no date parsing happens on this side.
+        let result = try connection.query(
+            #"""
+            SELECT i.inhparent::int8 AS parent, n.nspname::text AS schema, c.relname::text AS name,
+                   i.inhdetachpending AS pending, b.expr = 'DEFAULT' AS is_default,
+                   CASE WHEN m[1] IN ('MINVALUE', 'MAXVALUE') THEN m[1]
+                        ELSE extract(epoch FROM btrim(m[1], '''')::timestamptz)::text END AS lower,
+                   CASE WHEN m[2] IN ('MINVALUE', 'MAXVALUE') THEN m[2]
+                        ELSE extract(epoch FROM btrim(m[2], '''')::timestamptz)::text END AS upper
+            FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            CROSS JOIN LATERAL (SELECT pg_get_expr(c.relpartbound, c.oid) AS expr) b
+            CROSS JOIN LATERAL (SELECT regexp_match(b.expr, '^FOR VALUES FROM \((.+)\) TO \((.+)\)$') AS m) r
+            WHERE i.inhparent = ANY($1::oid[])
+            ORDER BY 1, 2, 3
+            """#,
+            [.text(oids)],
+            purpose: "read partitions and their bounds")
+        var children: [UInt32: [ChildRow]] = [:]
+        for row in result.rows {
+            let isDefault = try row.bool("is_default")
+            let range = PartitionRange(lower: bound(row["lower"]), upper: bound(row["upper"]))
+            children[UInt32(try row.int64("parent")), default: []].append(
+                ChildRow(
+                    name: QualifiedName(schema: try row.string("schema"), name: try row.string("name")),
+                    isDefault: isDefault, range: range, detachPending: try row.bool("pending")))
+        }
+        return children
+    }
+
+    private static func bound(_ text: String?) -> RangeBound {
+        switch text {
+        case "MINVALUE", "-Infinity", nil: .minValue
+        case "MAXVALUE", "Infinity": .maxValue
+        case let value?: Double(value).map { .value(Date(timeIntervalSince1970: $0)) } ?? .maxValue
+        }
+    }
+}

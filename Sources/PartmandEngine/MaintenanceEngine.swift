@@ -1,0 +1,233 @@
+import Foundation
+import Logging
+import PartmandCore
+import PartmandPostgres
+
+/// Runs maintenance passes: for each table, takes its advisory lock, reads the catalog, plans and
+/// executes. One table's failure never stops the others.
+public final class MaintenanceEngine: Sendable {
+    private let pool: ConnectionPool
+    private let settings: MaintenanceSettings
+    private let logger: Logger
+    /// Set to stop a running pass at the next safe point.
+    public let stopSignal: StopSignal
+
+    /// The first key of partmand's two-part advisory locks ('part'); the second is the parent's OID.
+    static let advisoryLockClass: Int64 = 0x7061_7274
+    /// How far the local clock may be from the server's before a pass refuses to run.
+    static let maxClockSkew: TimeInterval = 300
+
+    public init(pool: ConnectionPool, settings: MaintenanceSettings, stopSignal: StopSignal = StopSignal(), logger: Logger)
+    {
+        self.pool = pool
+        self.settings = settings
+        self.stopSignal = stopSignal
+        self.logger = logger
+    }
+
+    /// What a pass would do, without changing anything or taking locks.
+    public func plan(_ specs: [TableSpec], now: Date) throws -> [TableReport] {
+        let enabled = specs.filter(\.enabled)
+        let catalogs = try pool.withConnection { connection in
+            try CatalogReader.read(enabled, on: connection)
+        }
+        return enabled.map { spec in
+            var report = TableReport(table: spec.parent, status: .ok)
+            switch catalogs[spec.parent]! {
+            case .failure(let error):
+                report.status = .failed
+                report.errors = [error]
+            case .success(let catalog):
+                let plan = Planner.plan(spec, catalog.snapshot, now: now)
+                report.planned = plan.actions
+                report.findings = plan.findings
+                report.defaultRowsLeft = catalog.snapshot.defaultRows
+            }
+            return report
+        }
+    }
+
+    /// Runs one pass over the enabled tables of `specs` at instant `now`. With `checkClock`, refuses to
+    /// run when `now` is more than five minutes away from the server's clock (a wrong clock would
+    /// retire the wrong partitions).
+    public func runPass(_ specs: [TableSpec], now: Date, checkClock: Bool, runID: String = RunID.make())
+        -> PassReport
+    {
+        let started = Date()
+        var logger = self.logger
+        logger[metadataKey: "run_id"] = "\(runID)"
+        var report = PassReport(runID: runID, startedAt: now)
+        defer { logger.debug("pass finished") }
+
+        let server: (standby: Bool, now: Double)
+        do {
+            server = try pool.withConnection { connection in
+                let row = try connection.query(
+                    "SELECT pg_is_in_recovery() AS standby, extract(epoch FROM now())::text AS now",
+                    purpose: "check server role and clock"
+                ).rows[0]
+                return (try row.bool("standby"), try row.double("now"))
+            }
+        } catch {
+            var failure = TableError(table: QualifiedName(schema: "", name: ""), error)
+            failure.isConnectionProblem = true
+            logger.error("database unreachable: \(failure.message)", metadata: ["sqlstate": "\(failure.sqlState ?? "")"])
+            report.unreachable = failure
+            return report
+        }
+        if server.standby {
+            logger.notice("server is a standby (in recovery): nothing to do")
+            report.standby = true
+            report.tables = specs.filter(\.enabled).map {
+                TableReport(table: $0.parent, status: .skipped("server is a standby"))
+            }
+            return report
+        }
+        let skew = now.timeIntervalSince1970 - server.now
+        if checkClock && abs(skew) > Self.maxClockSkew {
+            let message = "local clock is \(Int(skew)) s away from the server's; refusing to maintain tables"
+            logger.error("\(message)")
+            report.tables = specs.filter(\.enabled).map {
+                var table = TableReport(table: $0.parent, status: .failed)
+                table.errors = [TableError(table: $0.parent, message: message)]
+                return table
+            }
+            return report
+        }
+
+        for spec in specs where spec.enabled {
+            var tableLogger = logger
+            tableLogger[metadataKey: "table"] = "\(spec.parent)"
+            if stopSignal.isStopped {
+                report.tables.append(TableReport(table: spec.parent, status: .skipped("shutting down")))
+                continue
+            }
+            let tableReport = maintain(spec, now: now, logger: tableLogger)
+            log(tableReport, logger: tableLogger)
+            report.tables.append(tableReport)
+        }
+        report.duration = .since(started)
+        return report
+    }
+
+    /// One table: advisory lock, snapshot, plan, actions, default-partition check, unlock.
+    private func maintain(_ spec: TableSpec, now: Date, logger: Logger) -> TableReport {
+        let started = Date()
+        var report = TableReport(table: spec.parent, status: .ok)
+        do {
+            try pool.withConnection { connection in
+                guard let oid = try lockTable(spec.parent, on: connection, report: &report) else { return }
+                defer { unlockTable(oid, on: connection) }
+                try maintainLocked(spec, now: now, on: connection, report: &report, logger: logger)
+            }
+        } catch {
+            report.status = .failed
+            report.errors.append(TableError(table: spec.parent, error))
+        }
+        report.duration = .since(started)
+        return report
+    }
+
+    /// Takes the table's session advisory lock; nil (and a skipped report) when another partmand holds it.
+    private func lockTable(_ table: QualifiedName, on connection: PostgresConnection, report: inout TableReport)
+        throws -> Int64?
+    {
+        let row = try connection.query(
+            "SELECT to_regclass($1)::oid::int8 AS oid", [.text(table.sql)], purpose: "look up \(table)"
+        ).rows[0]
+        guard let oid = try row.optionalInt64("oid") else {
+            report.status = .failed
+            report.errors.append(TableError(table: table, message: "table does not exist"))
+            return nil
+        }
+        let key = Self.advisoryLockClass << 32 | oid
+        let locked = try connection.query(
+            "SELECT pg_try_advisory_lock($1::int8) AS locked", [.text(String(key))], purpose: "lock \(table)"
+        ).rows[0]
+        guard try locked.bool("locked") else {
+            report.status = .skipped("locked by another partmand")
+            return nil
+        }
+        return key
+    }
+
+    private func unlockTable(_ key: Int64, on connection: PostgresConnection) {
+        guard connection.isOpen else { return }
+        _ = try? connection.query(
+            "SELECT pg_advisory_unlock($1::int8)", [.text(String(key))], purpose: "unlock table")
+    }
+
+    private func maintainLocked(
+        _ spec: TableSpec, now: Date, on connection: PostgresConnection, report: inout TableReport, logger: Logger
+    ) throws {
+        let catalog = try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
+        let plan = Planner.plan(spec, catalog.snapshot, now: now)
+        report.planned = plan.actions
+        report.findings = plan.findings
+        for finding in plan.findings { logger.info("\(finding)") }
+
+        let executor = ActionExecutor(
+            connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger)
+        for action in plan.actions {
+            if stopSignal.isStopped {
+                report.status = .skipped("shutting down")
+                break
+            }
+            var actionLogger = logger
+            actionLogger[metadataKey: "action"] = "\(action.kind)"
+            actionLogger[metadataKey: "partition"] = "\(action.partition)"
+            let started = Date()
+            do {
+                let moved = try executor.execute(action)
+                record(action, rowsMoved: moved, in: &report)
+                actionLogger[metadataKey: "duration_ms"] = "\(Duration.since(started).milliseconds)"
+                let movedNote = moved > 0 ? " (\(moved) rows moved from the default partition)" : ""
+                actionLogger.info("\(action)\(movedNote)")
+            } catch {
+                let failure = TableError(table: spec.parent, error)
+                actionLogger[metadataKey: "sqlstate"] = "\(failure.sqlState ?? "")"
+                actionLogger.error("\(action) failed: \(failure.message)")
+                report.status = .failed
+                report.errors.append(failure)
+                if failure.isConnectionProblem { return }
+            }
+        }
+        if let defaultPartition = catalog.snapshot.defaultPartition,
+            report.rowsMoved > 0 || (catalog.snapshot.defaultRows?.count ?? 0) > 0
+        {
+            let left = try CatalogReader.defaultRows(in: defaultPartition, key: catalog.snapshot.keyColumn, on: connection)
+            report.defaultRowsLeft = left
+            if left.count > 0 {
+                logger.warning(
+                    "\(Finding.defaultRows(left)); they lie outside the maintained window and stay there",
+                    metadata: ["partition": "\(defaultPartition)"])
+            }
+        }
+    }
+
+    private func record(_ action: MaintenanceAction, rowsMoved: Int, in report: inout TableReport) {
+        switch action {
+        case .createPartition(let new): report.created.append(new.name)
+        case .createDefaultPartition(let name): report.createdDefault = name
+        case .retirePartition(let retired): report.retired.append(retired)
+        }
+        report.rowsMoved += rowsMoved
+    }
+
+    private func log(_ report: TableReport, logger: Logger) {
+        var logger = logger
+        logger[metadataKey: "duration_ms"] = "\(report.duration.milliseconds)"
+        switch report.status {
+        case .ok: logger.info("\(report.summary)")
+        case .skipped: logger.notice("\(report.summary)")
+        case .failed: logger.error("\(report.summary)")
+        }
+    }
+}
+
+/// Short identifiers tying together the log lines of one pass.
+public enum RunID {
+    public static func make() -> String {
+        String(UUID().uuidString.prefix(8)).lowercased()
+    }
+}

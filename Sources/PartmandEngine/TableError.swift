@@ -1,0 +1,33 @@
+import PartmandCore
+import PartmandPostgres
+
+/// Why maintenance of one table failed; carries the SQLSTATE when the server gave one.
+public struct TableError: Error, Sendable, CustomStringConvertible {
+    public var table: QualifiedName
+    public var message: String
+    public var sqlState: String?
+    /// True when the database could not be reached or the connection broke.
+    public var isConnectionProblem: Bool
+
+    public init(table: QualifiedName, message: String, sqlState: String? = nil, isConnectionProblem: Bool = false) {
+        self.table = table
+        self.message = message
+        self.sqlState = sqlState
+        self.isConnectionProblem = isConnectionProblem
+    }
+
+    /// Wraps any failure: a PostgresError keeps its SQLSTATE and connection flag.
+    init(table: QualifiedName, _ error: any Error) {
+        if let error = error as? PostgresError {
+            self.init(
+                table: table, message: error.description, sqlState: error.sqlState,
+                isConnectionProblem: error.isConnectionProblem)
+        } else {
+            self.init(table: table, message: "\(error)")
+        }
+    }
+
+    public var description: String {
+        "\(table): \(message)" + (sqlState.map { message.contains($0) ? "" : " (SQLSTATE \($0))" } ?? "")
+    }
+}

@@ -1,0 +1,158 @@
+import CLibPQ
+import Foundation
+import Logging
+
+/// One blocking libpq connection.
+///
+/// Use it from one thread at a time; only `cancel()` may be called from any thread.
+public final class PostgresConnection: @unchecked Sendable {
+    /// The logger for this connection's statements and notices, with `backend_pid` metadata.
+    public let logger: Logger
+    /// The server version as a number, e.g. 150018 for 15.18 (`PQserverVersion`).
+    public let serverVersionNumber: Int
+    /// The process ID of the server backend serving this connection.
+    public let backendPID: Int32
+
+    /// The libpq connection; nil once closed.
+    private var handle: OpaquePointer?
+    private let cancelHandle: CancelHandle
+    /// Notices received during the current statement, filled by the notice receiver.
+    var pendingNotices: [PostgresNotice] = []
+
+    private init(handle: OpaquePointer, logger: Logger) {
+        self.handle = handle
+        serverVersionNumber = Int(PQserverVersion(handle))
+        backendPID = PQbackendPID(handle)
+        cancelHandle = CancelHandle(PQgetCancel(handle))
+        var logger = logger
+        logger[metadataKey: "backend_pid"] = "\(backendPID)"
+        self.logger = logger
+        installNoticeReceiver(on: handle)
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Opens a connection and sets the session to `TimeZone` UTC and `DateStyle` ISO, so
+    /// that results read the same whatever the server's defaults.
+    public static func connect(_ options: ConnectionOptions, logger: Logger) throws(PostgresError) -> PostgresConnection {
+        let parameters = try options.connectParameters(environment: ProcessInfo.processInfo.environment)
+        let handle = withCStringArray(parameters.map(\.keyword)) { keywords in
+            withCStringArray(parameters.map(\.value)) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            PQfinish(handle)
+            throw PostgresError(
+                kind: .connectionFailed,
+                message: ConninfoRedaction(options.conninfo)
+                    .scrub(message.trimmingCharacters(in: .whitespacesAndNewlines)),
+                purpose: options.connectPurpose
+            )
+        }
+        let connection = PostgresConnection(handle: handle, logger: logger)
+        try connection.execute(
+            "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)",
+            purpose: "configure session"
+        )
+        connection.logger.debug(
+            "connected",
+            metadata: ["server_version": "\(connection.serverVersionNumber)"]
+        )
+        return connection
+    }
+
+    /// Runs one statement with parameters `$1`, `$2`… sent separately in text format
+    /// (`PQexecParams`). `purpose` describes the statement in errors and logs.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [PostgresValue?] = [], purpose: String) throws(PostgresError)
+        -> QueryResult
+    {
+        guard let handle else {
+            throw PostgresError(kind: .closed, message: "connection is closed", purpose: purpose)
+        }
+        if let position = parameters.firstIndex(where: { $0?.text.utf8.contains(0) ?? false }) {
+            // libpq would silently cut the value at the NUL byte; the server refuses NUL in text.
+            throw PostgresError(
+                kind: .server,
+                message: "parameter $\(position + 1) contains a NUL byte, which text cannot hold",
+                sqlState: "22021",
+                purpose: purpose
+            )
+        }
+        logger.debug("running statement", metadata: ["purpose": "\(purpose)"])
+        pendingNotices = []
+        cancelHandle.setRunning(true)
+        let result = Self.withCStringArray(parameters.map { $0?.text }) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        cancelHandle.setRunning(false)
+        defer { PQclear(result) }
+        let notices = pendingNotices
+        pendingNotices = []
+        guard let result else {
+            throw PostgresError(
+                kind: .connectionLost,
+                message: String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines),
+                purpose: purpose
+            )
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return QueryResult(result, notices: notices)
+        default:
+            throw PostgresError(result: result, purpose: purpose, connectionLost: PQstatus(handle) != CONNECTION_OK)
+        }
+    }
+
+    /// Runs one statement without parameters, such as BEGIN, COMMIT or ROLLBACK.
+    public func execute(_ sql: String, purpose: String) throws(PostgresError) {
+        try query(sql, purpose: purpose)
+    }
+
+    /// Asks the server to cancel the statement running on this connection; the statement then
+    /// fails with SQLSTATE 57014. Safe from any thread; does nothing when no statement runs.
+    public func cancel() {
+        switch cancelHandle.cancelRunningStatement() {
+        case .sent:
+            logger.info("cancel requested")
+        case .idle:
+            break
+        case .failed(let message):
+            logger.warning("cancel request failed", metadata: ["error": "\(message)"])
+        }
+    }
+
+    /// Whether the connection is open and libpq considers it healthy. A broken socket shows
+    /// only after the next statement.
+    public var isOpen: Bool {
+        handle.map { PQstatus($0) == CONNECTION_OK } ?? false
+    }
+
+    /// The connection's transaction state; `.unknown` once closed or broken.
+    public var transactionStatus: TransactionStatus {
+        handle.map { TransactionStatus(PQtransactionStatus($0)) } ?? .unknown
+    }
+
+    /// Closes the connection. Calling it again does nothing.
+    public func close() {
+        guard let handle else { return }
+        cancelHandle.release()
+        PQfinish(handle)
+        self.handle = nil
+        logger.debug("connection closed")
+    }
+
+    /// Calls `body` with a NULL-terminated array of C strings (nil elements stay NULL).
+    private static func withCStringArray<R>(
+        _ strings: [String?],
+        _ body: ([UnsafePointer<CChar>?]) -> R
+    ) -> R {
+        let copies = strings.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        return body(copies.map { $0.map { UnsafePointer($0) } } + [nil])
+    }
+}

@@ -1,0 +1,9 @@
+import PartmandCLI
+
+/// Entry point: hands over to the command tree.
+@main
+enum PartmandMain {
+    static func main() {
+        Partmand.main()
+    }
+}

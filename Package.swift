@@ -70,6 +70,13 @@ let package = Package(
         ),
         .executableTarget(name: "partmand", dependencies: ["PartmandCLI"]),
 
+        // Shared test helpers: the test server, private clusters, fixtures.
+        .target(
+            name: "PartmandTestSupport",
+            dependencies: ["PartmandPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PartmandTestSupport"
+        ),
+
         // Unit tests (no database).
         .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore"]),
         .testTarget(name: "PartmandConfigTests", dependencies: ["PartmandConfig"]),
@@ -81,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "PartmandEngineTests",
             dependencies: [
-                "PartmandEngine", "PartmandCore", "PartmandPostgres", "PartmandConfig",
+                "PartmandEngine", "PartmandCore", "PartmandPostgres", "PartmandTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

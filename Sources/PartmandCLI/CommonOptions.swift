@@ -42,6 +42,11 @@ struct NowOption: ParsableArguments {
             valueName: "instant"))
     var now: String?
 
+    /// Refuses a bad `--now` while parsing the command line, before the configuration is read.
+    func validate() throws {
+        if now != nil { _ = try resolve(environment: [:]) }
+    }
+
     /// The chosen instant, and whether it came from the real clock.
     func resolve(environment: [String: String]) throws -> (date: Date, fromClock: Bool) {
         guard let text = now ?? environment["PARTMAND_NOW"] else { return (Date(), true) }

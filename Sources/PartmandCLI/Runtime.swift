@@ -1,3 +1,4 @@
+import ArgumentParser
 import Logging
 import PartmandConfig
 import PartmandCore
@@ -18,22 +19,19 @@ struct Runtime {
 }
 
 extension PartmandConfiguration {
-    /// The configured tables, or only those named (each must be configured).
-    func tables(named names: [String]) throws(TableSelectionError) -> [TableSpec] {
+    /// The configured tables, or only those named; an unknown name ends the process as a usage error (exit 64).
+    func tables(named names: [String]) throws(ExitCode) -> [TableSpec] {
         guard !names.isEmpty else { return tables }
         var selected: [TableSpec] = []
         for text in names {
             guard let name = try? QualifiedName(parsing: text), let spec = tables.first(where: { $0.parent == name })
-            else { throw TableSelectionError(name: text, source: source) }
+            else {
+                let known = tables.map(\.parent.description).joined(separator: ", ")
+                printError("error: table '\(text)' is not in the configuration \(source) (configured: \(known))")
+                throw ExitCode.validationFailure
+            }
             selected.append(spec)
         }
         return selected
     }
-}
-
-/// `--table` named a table the configuration does not list.
-struct TableSelectionError: Error, CustomStringConvertible {
-    let name: String
-    let source: String
-    var description: String { "table '\(name)' is not in the configuration \(source)" }
 }

@@ -10,7 +10,7 @@ public enum ConfigLoader {
 
     /// The path to read: `--config`, else `PARTMAND_CONFIG`, else the default.
     public static func path(explicit: String?, environment: [String: String]) -> String {
-        explicit ?? environment["PARTMAND_CONFIG"] ?? defaultPath
+        explicit ?? environment["PARTMAND_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultPath
     }
 
     /// Reads `path`; `PARTMAND_DATABASE_URL` in `environment` replaces the file's connection.
@@ -30,14 +30,17 @@ public enum ConfigLoader {
     {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // No document, or only `---`: an empty plain scalar.
+            guard let node = try Yams.compose(yaml: text),
+                node.scalar.map({ $0.string.isEmpty && $0.style == .plain }) != true
+            else {
                 throw ConfigError(file: file, line: nil, key: "", message: "the file is empty")
             }
             root = node
         } catch let error as ConfigError {
             throw error
         } catch let error as YamlError {
-            throw yamlError(error, file: file)
+            throw yamlError(error, text: text, file: file)
         } catch {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
@@ -67,18 +70,22 @@ public enum ConfigLoader {
         at: [TimeOfDay(parsing: "02:00")!], timeZone: nil, every: nil, runOnStart: true, jitter: .zero,
         retryAfter: .seconds(600))
 
-    private static func yamlError(_ error: YamlError, file: String) -> ConfigError {
-        let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-        var line: Int?
-        if case .duplicatedKeysInMapping(let duplicates, let context) = error {
-            return ConfigError(
-                file: file, line: context.mark.line, key: duplicates.joined(separator: ", "),
-                message: "duplicate key")
+    private static func yamlError(_ error: YamlError, text: String, file: String) -> ConfigError {
+        switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return DuplicateKeyLocator.error(
+                key: duplicates.first ?? "", firstAt: context.mark, text: text, file: file)
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            var message = "not valid YAML: \(problem)"
+            if let context {
+                message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
+            return ConfigError(file: file, line: mark.line, column: mark.column, key: "", message: message)
+        default:
+            let description = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            return ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(description)")
         }
-        if let range = text.range(of: #"line (\d+)"#, options: .regularExpression) {
-            line = Int(text[range].dropFirst(5))
-        }
-        return ConfigError(file: file, line: line, key: "", message: "not valid YAML: \(text)")
     }
 
     private static func parseDatabase(_ node: ConfigNode) throws(ConfigError) -> DatabaseSettings {
@@ -131,7 +138,9 @@ public enum ConfigLoader {
         if let at = keys["at"] {
             var times: [TimeOfDay] = []
             for text in try at.strings() {
-                guard let time = TimeOfDay(parsing: text) else { throw at.error("'\(text)' is not a time of day HH:MM") }
+                guard let time = TimeOfDay(parsing: text) else {
+                    throw at.error("'\(text)' is not a time of day HH:MM")
+                }
                 times.append(time)
             }
             guard !times.isEmpty else { throw at.error("needs at least one time") }
@@ -187,7 +196,7 @@ public enum ConfigLoader {
             spec.premake = try value.int()
             guard (1...1000).contains(spec.premake) else { throw value.error("must be between 1 and 1000") }
         }
-        if let value = keys["retention"] { spec.retention = try parseInterval(value) }
+        if let value = keys["retention"], !value.isNull { spec.retention = try parseInterval(value) }
         spec.retentionAction = try parseRetentionAction(keys["retention_action"], archiveSchema: keys["archive_schema"])
         if let value = keys["default_partition"] { spec.defaultPartition = try value.bool() }
         if let value = keys["timezone"] { spec.timeZone = try parseTimeZone(value) }

@@ -40,10 +40,17 @@ struct ConfigNode {
 
     /// A scalar as written (YAML 1.1 would read 02:00 as a number; partmand reads it as text).
     func string() throws(ConfigError) -> String {
-        guard case .scalar(let scalar) = node, node.tag.rawValue != Tag.Name.null.rawValue || scalar.style != .plain else {
+        guard case .scalar(let scalar) = node, node.tag.rawValue != Tag.Name.null.rawValue || scalar.style != .plain
+        else {
             throw error("expected a string")
         }
         return scalar.string
+    }
+
+    /// A plain `null`, `~` or empty value.
+    var isNull: Bool {
+        guard case .scalar(let scalar) = node else { return false }
+        return node.tag.rawValue == Tag.Name.null.rawValue && scalar.style == .plain
     }
 
     func int() throws(ConfigError) -> Int {

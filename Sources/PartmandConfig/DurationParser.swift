@@ -17,6 +17,8 @@ enum DurationParser {
         case "d", "day", "days": seconds = amount * 86400
         default: return nil
         }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        let milliseconds = (seconds * 1000).rounded()
+        guard milliseconds < Double(Int64.max / 2) else { return nil }
+        return .milliseconds(Int64(milliseconds))
     }
 }

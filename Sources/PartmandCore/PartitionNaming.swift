@@ -11,12 +11,17 @@ public enum PartitionNaming {
 
     /// The name of a new child whose lower bound is `lowerBound`, formatted on the wall clock of `calendar`.
     public static func childName(parent: String, lowerBound: Date, calendar: PartitionCalendar) -> String {
+        fit(parent: parent, suffix: childSuffix(lowerBound: lowerBound, calendar: calendar))
+    }
+
+    /// `_pYYYYMMDD` or `_pYYYYMMDD_HH24MISS` for a child whose lower bound is `lowerBound`.
+    static func childSuffix(lowerBound: Date, calendar: PartitionCalendar) -> String {
         let c = calendar.wallClock(of: lowerBound)
         var suffix = "_p" + pad(c.year!, 4) + pad(c.month!, 2) + pad(c.day!, 2)
         if calendar.interval.isSubDay {
             suffix += "_" + pad(c.hour!, 2) + pad(c.minute!, 2) + pad(c.second!, 2)
         }
-        return fit(parent: parent, suffix: suffix)
+        return suffix
     }
 
     /// The name of a new default partition.
@@ -33,6 +38,18 @@ public enum PartitionNaming {
             if !taken.contains(candidate) { return candidate }
             n += 1
         }
+    }
+
+    /// `parent + suffix`, or `parent + suffix` with `_1`, `_2`, ... when `taken` already holds it; only the
+    /// parent part is shortened to fit 63 bytes, so the suffix always stays whole.
+    static func unique(parent: String, suffix: String, taken: Set<String>) -> String {
+        var candidate = fit(parent: parent, suffix: suffix)
+        var n = 0
+        while taken.contains(candidate) {
+            n += 1
+            candidate = fit(parent: parent, suffix: suffix + "_\(n)")
+        }
+        return candidate
     }
 
     /// `parent + suffix`, with `parent` cut (at a character boundary) so the result fits in 63 bytes.

@@ -39,7 +39,7 @@ public enum Planner {
             taken.insert(defaultPartition.name)
             if !spec.defaultPartition { findings.append(.unwantedDefaultPartition(defaultPartition)) }
         } else if spec.defaultPartition {
-            let name = PartitionNaming.unique(PartitionNaming.defaultName(parent: spec.parent.name), taken: taken)
+            let name = PartitionNaming.unique(parent: spec.parent.name, suffix: "_default", taken: taken)
             actions.append(.createDefaultPartition(QualifiedName(schema: spec.parent.schema, name: name)))
         }
         if let rows = snapshot.defaultRows, rows.count > 0 { findings.append(.defaultRows(rows)) }
@@ -73,9 +73,9 @@ public enum Planner {
                 windowStart = max(windowStart, .value(calendar.boundary(ofSlot: calendar.slot(containing: cutoff))))
             }
         }
-        guard case .value(let startDate) = windowStart else {
-            // A MINVALUE partition covers everything before the window start.
-            return Creates(partitions: [], windowStart: windowStart)
+        // A MINVALUE partition starting the window covers everything up to its upper bound.
+        guard let startDate = windowStart.date ?? survivors.first?.range.upper.date else {
+            return Creates(partitions: [], windowStart: windowStart)  // it reaches MAXVALUE: nothing to make
         }
 
         let existing = snapshot.partitions.map(\.range)
@@ -87,10 +87,11 @@ public enum Planner {
             var slotRange = calendar.range(ofSlot: slot)
             if slotRange.lower >= windowEnd { break }
             slotRange.lower = max(slotRange.lower, windowStart)
-            for piece in slotRange.subtracting(existing) {
-                let base = PartitionNaming.childName(
-                    parent: spec.parent.name, lowerBound: piece.lower.date!, calendar: calendar)
-                let name = PartitionNaming.unique(base, taken: taken)
+            // A piece ending at or before the cutoff would be retired at once (possible when the cutoff lies
+            // in the current slot, i.e. retention is shorter than the interval).
+            for piece in slotRange.subtracting(existing) where cutoff.map({ piece.upper > .value($0) }) ?? true {
+                let suffix = PartitionNaming.childSuffix(lowerBound: piece.lower.date!, calendar: calendar)
+                let name = PartitionNaming.unique(parent: spec.parent.name, suffix: suffix, taken: taken)
                 taken.insert(name)
                 created.append(NewPartition(name: QualifiedName(schema: spec.parent.schema, name: name), range: piece))
             }

@@ -9,7 +9,7 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
     }
 
     /// Parses `table`, `schema.table`, or double-quoted parts such as `"My Schema"."Events"`.
-    /// Unquoted parts are folded to lower case, as PostgreSQL does.
+    /// Unquoted parts are folded to lower case, as PostgreSQL does (ASCII letters only, as in a UTF-8 database).
     public init(parsing text: String, defaultSchema: String = "public") throws(NameError) {
         let parts = try Self.splitParts(text)
         switch parts.count {
@@ -66,7 +66,7 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
         guard part.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) else {
             throw NameError(text: text, reason: "'\(part)' needs double quotes")
         }
-        return part.lowercased()
+        return String(String.UnicodeScalarView(part.unicodeScalars.map { "A"..."Z" ~= $0 ? $0.asciiLowercased : $0 }))
     }
 }
 
@@ -75,6 +75,11 @@ public struct NameError: Error, Sendable, CustomStringConvertible {
     public let text: String
     public let reason: String
     public var description: String { "invalid table name '\(text)': \(reason)" }
+}
+
+extension Unicode.Scalar {
+    /// The lower-case form of an ASCII capital letter.
+    fileprivate var asciiLowercased: Unicode.Scalar { Unicode.Scalar(UInt8(value) + 0x20) }
 }
 
 extension String {

@@ -5,13 +5,28 @@ import PartmandPostgres
 
 /// Carries out planned actions for one table on one connection: each action in its own transaction
 /// with `lock_timeout` and `statement_timeout`, retried with backoff on lock timeouts and deadlocks.
-struct ActionExecutor {
+final class ActionExecutor {
     let connection: PostgresConnection
     let catalog: TableCatalog
     let settings: MaintenanceSettings
     let stop: StopSignal
     let now: Date
     let logger: Logger
+    /// The default partition as it is now: the pass may have created it.
+    private var defaultPartition: QualifiedName?
+
+    init(
+        connection: PostgresConnection, catalog: TableCatalog, settings: MaintenanceSettings, stop: StopSignal,
+        now: Date, logger: Logger
+    ) {
+        self.connection = connection
+        self.catalog = catalog
+        self.settings = settings
+        self.stop = stop
+        self.now = now
+        self.logger = logger
+        defaultPartition = catalog.snapshot.defaultPartition
+    }
 
     private var snapshot: TableSnapshot { catalog.snapshot }
     private var parent: QualifiedName { catalog.snapshot.parent }
@@ -23,6 +38,7 @@ struct ActionExecutor {
         case .createPartition(let new): return try create(new)
         case .createDefaultPartition(let name):
             try createDefault(name)
+            defaultPartition = name
             return 0
         case .retirePartition(let retired):
             try retire(retired)
@@ -55,7 +71,7 @@ struct ActionExecutor {
                     + " CHECK (\(checks.joined(separator: " AND ")))",
                 purpose: "add bounds check to \(new.name)")
             var moved = 0
-            if let defaultPartition = snapshot.defaultPartition {
+            if let defaultPartition {
                 moved = try moveDefaultRows(from: defaultPartition, into: new)
             }
             try connection.execute(
@@ -113,7 +129,7 @@ struct ActionExecutor {
     }
 
     private func literals(for range: PartitionRange) throws -> BoundLiterals {
-        let text = { (bound: RangeBound) in bound.date.map { PostgresValue.text(snapshot.keyType.text(for: $0)) } }
+        let text = { (bound: RangeBound) in bound.date.map { PostgresValue.text(self.snapshot.keyType.text(for: $0)) } }
         let row = try connection.query(
             "SELECT quote_literal($1::text) AS lower, quote_literal($2::text) AS upper",
             [text(range.lower), text(range.upper)], purpose: "quote partition bounds"
@@ -141,7 +157,7 @@ struct ActionExecutor {
         }
         if retired.finishPendingDetach {
             try finalizeDetach(retired.name)
-        } else if snapshot.defaultPartition == nil {
+        } else if defaultPartition == nil {
             try detachConcurrently(retired.name)
         } else {
             try inTransaction("\(retired.action) \(retired.name)") {

@@ -1,3 +1,5 @@
+import CLibPQ
+
 /// Finds the passwords in a conninfo string or URL so they never reach a log or an error.
 ///
 /// It follows libpq's own parsing rules, and hides more rather than less when the input is
@@ -9,6 +11,18 @@ struct ConninfoRedaction {
     let secrets: [String]
 
     private static let secretKeys: Set<String> = ["password", "sslpassword"]
+    /// The keywords this libpq understands (`PQconndefaults`).
+    private static let knownKeywords: Set<String> = {
+        guard let defaults = PQconndefaults() else { return [] }
+        defer { PQconninfoFree(defaults) }
+        var keywords: Set<String> = []
+        var option = defaults
+        while let keyword = option.pointee.keyword {
+            keywords.insert(String(cString: keyword))
+            option += 1
+        }
+        return keywords
+    }()
     private static let mask = Array("***".utf8)
 
     /// Redacts `conninfo`.
@@ -70,33 +84,44 @@ struct ConninfoRedaction {
         return 0
     }
 
-    /// Marks `user:password@` passwords and `password=` query parameters of a URL.
+    /// Marks a URL's `user:password@` password and, in its query, the values of password
+    /// parameters and whole parameters that are malformed or not libpq keywords.
     private static func markURL(_ bytes: [UInt8], _ hidden: inout [Bool]) {
         let start = uriPrefixLength(bytes)
         let at = UInt8(ascii: "@")
+        let question = UInt8(ascii: "?")
+        var userInfoEnd = start
         if let firstAt = bytes[start...].firstIndex(of: at) {
             // A raw "@" may belong to the password, so the user info ends at the last "@"
             // before the query.
-            let queryStart = bytes[firstAt...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+            let queryStart = bytes[firstAt...].firstIndex(of: question) ?? bytes.count
             if let lastAt = bytes[start..<queryStart].lastIndex(of: at),
                 let colon = bytes[start..<lastAt].firstIndex(of: UInt8(ascii: ":"))
             {
                 hide(colon + 1..<lastAt, in: &hidden)
+                userInfoEnd = lastAt
             }
         }
-        for index in start..<bytes.count where bytes[index] == UInt8(ascii: "?") || bytes[index] == UInt8(ascii: "&") {
-            var keyEnd = index + 1
-            while keyEnd < bytes.count && !"=&?".utf8.contains(bytes[keyEnd]) { keyEnd += 1 }
-            guard keyEnd < bytes.count, bytes[keyEnd] == UInt8(ascii: "="),
-                secretKeys.contains(percentDecoded(bytes[(index + 1)..<keyEnd]).lowercased())
-            else { continue }
-            let valueEnd = bytes[keyEnd...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
-            hide(keyEnd + 1..<valueEnd, in: &hidden)
+        guard let queryStart = bytes[userInfoEnd...].firstIndex(of: question) else { return }
+        var parameterStart = queryStart + 1
+        while parameterStart <= bytes.count {
+            let parameterEnd = bytes[parameterStart...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
+            let parameter = bytes[parameterStart..<parameterEnd]
+            if let equals = parameter.firstIndex(of: UInt8(ascii: "=")),
+                case let key = percentDecoded(bytes[parameterStart..<equals]),
+                knownKeywords.contains(key) || key == "ssl"
+            {
+                if secretKeys.contains(key) { hide(equals + 1..<parameterEnd, in: &hidden) }
+            } else {
+                hide(parameterStart..<parameterEnd, in: &hidden)
+            }
+            parameterStart = parameterEnd + 1
         }
     }
 
-    /// Marks password values of a keyword/value conninfo, and database names that are
-    /// themselves connection strings holding a password.
+    /// Marks the values of password keywords, whole pairs whose keyword libpq does not know,
+    /// everything from a syntax error on, and database names that are themselves connection
+    /// strings holding a password.
     private static func markKeywords(_ bytes: [UInt8], _ hidden: inout [Bool]) {
         var index = 0
         func skipSpaces() {
@@ -107,7 +132,7 @@ struct ConninfoRedaction {
             guard index < bytes.count else { return }
             let keyStart = index
             while index < bytes.count && !isSpace(bytes[index]) && bytes[index] != UInt8(ascii: "=") { index += 1 }
-            let key = String(decoding: bytes[keyStart..<index], as: UTF8.self).lowercased()
+            let key = String(decoding: bytes[keyStart..<index], as: UTF8.self)
             skipSpaces()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
                 return hide(keyStart..<bytes.count, in: &hidden)
@@ -118,7 +143,9 @@ struct ConninfoRedaction {
             guard let value = readValue(bytes, &index) else {
                 return hide(valueStart..<bytes.count, in: &hidden)
             }
-            if secretKeys.contains(key)
+            if !knownKeywords.contains(key) {
+                hide(keyStart..<index, in: &hidden)
+            } else if secretKeys.contains(key)
                 || (key == "dbname" && !ConninfoRedaction(String(decoding: value, as: UTF8.self)).secrets.isEmpty)
             {
                 hide(valueStart..<index, in: &hidden)

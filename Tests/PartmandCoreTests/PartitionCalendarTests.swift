@@ -43,7 +43,8 @@ struct CalendarUnitTests {
     func weekStarts() {
         let weekly = calendar("1 week")
         // 2026-11-29 is a Sunday, 2026-11-23 and 2026-11-30 are Mondays.
-        #expect(slotRange(weekly, instant(2026, 11, 29, 23, 59, 59)) == range(instant(2026, 11, 23), instant(2026, 11, 30)))
+        #expect(
+            slotRange(weekly, instant(2026, 11, 29, 23, 59, 59)) == range(instant(2026, 11, 23), instant(2026, 11, 30)))
         #expect(slotRange(weekly, instant(2026, 11, 30)) == range(instant(2026, 11, 30), instant(2026, 12, 7)))
         #expect(slotRange(weekly, instant(2026, 11, 26, 2)) == range(instant(2026, 11, 23), instant(2026, 11, 30)))
         #expect(weekly.boundary(ofSlot: 0) == instant(1970, 1, 5))
@@ -72,7 +73,8 @@ struct CalendarUnitTests {
     func quarterStarts() {
         let quarterly = calendar("quarterly")
         #expect(slotRange(quarterly, instant(2026, 11, 26, 2)) == range(instant(2026, 10, 1), instant(2027, 1, 1)))
-        #expect(slotRange(quarterly, instant(2027, 3, 31, 23, 59, 59)) == range(instant(2027, 1, 1), instant(2027, 4, 1)))
+        #expect(
+            slotRange(quarterly, instant(2027, 3, 31, 23, 59, 59)) == range(instant(2027, 1, 1), instant(2027, 4, 1)))
         #expect(slotRange(quarterly, instant(2027, 4, 1)) == range(instant(2027, 4, 1), instant(2027, 7, 1)))
         #expect(slotRange(quarterly, instant(2027, 8, 15)) == range(instant(2027, 7, 1), instant(2027, 10, 1)))
         var gregorian = Calendar(identifier: .gregorian)
@@ -117,8 +119,10 @@ struct CalendarUnitTests {
             #expect(sevenMinutes.boundary(ofSlot: slot).timeIntervalSince1970 == Double(slot * 420))
             #expect(third.boundary(ofSlot: slot).timeIntervalSince1970 == Double(slot * 10_800))
         }
-        #expect(third.slot(containing: iso("2026-11-26T02:59:59Z")) == third.slot(containing: iso("2026-11-26T00:00:00Z")))
-        #expect(third.boundary(ofSlot: third.slot(containing: iso("2026-11-26T04:00:00Z"))) == iso("2026-11-26T03:00:00Z"))
+        #expect(
+            third.slot(containing: iso("2026-11-26T02:59:59Z")) == third.slot(containing: iso("2026-11-26T00:00:00Z")))
+        #expect(
+            third.boundary(ofSlot: third.slot(containing: iso("2026-11-26T04:00:00Z"))) == iso("2026-11-26T03:00:00Z"))
         // Before the epoch, slots still round down.
         #expect(quarterHour.slot(containing: Date(timeIntervalSince1970: -1)) == -1)
         #expect(quarterHour.slot(containing: Date(timeIntervalSince1970: -0.5)) == -1)
@@ -127,7 +131,8 @@ struct CalendarUnitTests {
     @Test("the wall clock is read in the calendar's zone")
     func wallClock() {
         let parts = calendar("1 day", "Asia/Kolkata").wallClock(of: iso("2026-11-26T20:00:00Z"))
-        #expect([parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second] == [2026, 11, 27, 1, 30, 0])
+        #expect(
+            [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second] == [2026, 11, 27, 1, 30, 0])
     }
 }
 
@@ -176,8 +181,11 @@ struct CalendarTimeZoneTests {
         #expect(autumn == range(iso("2026-10-24T22:00:00Z"), iso("2026-10-25T23:00:00Z")))
         #expect(autumn.upper.date!.timeIntervalSince(autumn.lower.date!) == 25 * 3_600)
         // The instant just before a boundary stays in the earlier day.
-        #expect(daily.slot(containing: iso("2027-03-28T21:59:59Z")) == daily.slot(containing: iso("2027-03-28T00:00:00Z")))
-        #expect(daily.slot(containing: iso("2027-03-28T22:00:00Z")) == daily.slot(containing: iso("2027-03-28T00:00:00Z")) + 1)
+        #expect(
+            daily.slot(containing: iso("2027-03-28T21:59:59Z")) == daily.slot(containing: iso("2027-03-28T00:00:00Z")))
+        #expect(
+            daily.slot(containing: iso("2027-03-28T22:00:00Z")) == daily.slot(containing: iso("2027-03-28T00:00:00Z"))
+                + 1)
     }
 
     @Test("weekly slots in a zone start at local Monday midnight")
@@ -213,7 +221,9 @@ struct CalendarTimeZoneTests {
         "slots and boundaries agree in every zone and unit",
         arguments: ["UTC", "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"])
     func slotBoundaryRoundTrip(zoneName: String) {
-        let intervals = ["15 minutes", "hourly", "daily", "3 days", "weekly", "2 weeks", "monthly", "quarterly", "yearly"]
+        let intervals = [
+            "15 minutes", "hourly", "daily", "3 days", "weekly", "2 weeks", "monthly", "quarterly", "yearly",
+        ]
         for text in intervals {
             let cal = calendar(text, zoneName)
             let first = cal.slot(containing: iso("2026-01-01T00:00:00Z"))
@@ -238,12 +248,17 @@ struct InstantMinusTests {
     @Test("months clamp to the end of shorter months and keep the wall time")
     func months() {
         let utc = calendar("1 month")
-        #expect(utc.instant(iso("2027-03-31T10:15:00Z"), minus: CalendarInterval(1, .month)) == iso("2027-02-28T10:15:00Z"))
-        #expect(utc.instant(iso("2027-03-31T10:15:00Z"), minus: CalendarInterval(6, .month)) == iso("2026-09-30T10:15:00Z"))
+        #expect(
+            utc.instant(iso("2027-03-31T10:15:00Z"), minus: CalendarInterval(1, .month)) == iso("2027-02-28T10:15:00Z"))
+        #expect(
+            utc.instant(iso("2027-03-31T10:15:00Z"), minus: CalendarInterval(6, .month)) == iso("2026-09-30T10:15:00Z"))
         #expect(utc.instant(referenceNow, minus: CalendarInterval(6, .month)) == iso("2026-05-26T02:00:00Z"))
-        #expect(utc.instant(iso("2028-03-31T00:00:00Z"), minus: CalendarInterval(1, .month)) == iso("2028-02-29T00:00:00Z"))
-        #expect(utc.instant(iso("2028-02-29T12:00:00Z"), minus: CalendarInterval(1, .year)) == iso("2027-02-28T12:00:00Z"))
-        #expect(utc.instant(iso("2027-01-15T00:00:00Z"), minus: CalendarInterval(2, .year)) == iso("2025-01-15T00:00:00Z"))
+        #expect(
+            utc.instant(iso("2028-03-31T00:00:00Z"), minus: CalendarInterval(1, .month)) == iso("2028-02-29T00:00:00Z"))
+        #expect(
+            utc.instant(iso("2028-02-29T12:00:00Z"), minus: CalendarInterval(1, .year)) == iso("2027-02-28T12:00:00Z"))
+        #expect(
+            utc.instant(iso("2027-01-15T00:00:00Z"), minus: CalendarInterval(2, .year)) == iso("2025-01-15T00:00:00Z"))
     }
 
     @Test("in Paris, 2027-03-31 minus 1 month is 2027-02-28 at the same wall time")
@@ -266,14 +281,19 @@ struct InstantMinusTests {
         let week = paris.instant(iso("2026-10-30T23:00:00Z"), minus: CalendarInterval(1, .week))
         #expect(week == iso("2026-10-23T22:00:00Z"))  // local midnight both times
         let utc = calendar("1 day")
-        #expect(utc.instant(iso("2026-03-01T06:00:00Z"), minus: CalendarInterval(1, .day)) == iso("2026-02-28T06:00:00Z"))
+        #expect(
+            utc.instant(iso("2026-03-01T06:00:00Z"), minus: CalendarInterval(1, .day)) == iso("2026-02-28T06:00:00Z"))
     }
 
     @Test("minutes and hours are elapsed time, even across DST")
     func fixed() {
         let paris = calendar("1 day", "Europe/Paris")
-        #expect(paris.instant(iso("2027-03-28T02:30:00Z"), minus: CalendarInterval(3, .hour)) == iso("2027-03-27T23:30:00Z"))
-        #expect(paris.instant(iso("2027-03-28T02:30:00Z"), minus: CalendarInterval(90, .minute)) == iso("2027-03-28T01:00:00Z"))
+        #expect(
+            paris.instant(iso("2027-03-28T02:30:00Z"), minus: CalendarInterval(3, .hour)) == iso("2027-03-27T23:30:00Z")
+        )
+        #expect(
+            paris.instant(iso("2027-03-28T02:30:00Z"), minus: CalendarInterval(90, .minute))
+                == iso("2027-03-28T01:00:00Z"))
     }
 }
 

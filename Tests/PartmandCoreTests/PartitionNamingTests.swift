@@ -18,7 +18,8 @@ struct PartitionNamingTests {
                 parent: "webhook_events", lowerBound: iso("2026-11-23T00:00:00Z"), calendar: calendar("weekly"))
                 == "webhook_events_p20261123")
         #expect(
-            PartitionNaming.childName(parent: "t", lowerBound: iso("0999-01-01T00:00:00Z"), calendar: calendar("yearly"))
+            PartitionNaming.childName(
+                parent: "t", lowerBound: iso("0999-01-01T00:00:00Z"), calendar: calendar("yearly"))
                 == "t_p09990101")
     }
 
@@ -35,7 +36,8 @@ struct PartitionNamingTests {
         // A hand-made bound that is not on a minute still names its seconds.
         #expect(
             PartitionNaming.childName(
-                parent: "m", lowerBound: iso("2026-11-26T09:08:07Z"), calendar: calendar("hourly")) == "m_p20261126_090807")
+                parent: "m", lowerBound: iso("2026-11-26T09:08:07Z"), calendar: calendar("hourly"))
+                == "m_p20261126_090807")
     }
 
     @Test("names use the calendar zone's wall clock")
@@ -158,7 +160,9 @@ struct PartitionNamingTests {
         #expect(multiByte == String(repeating: "日", count: 17) + "_p20261101")
         let afterNine = PartitionNaming.unique(
             parent: parent, suffix: "_default",
-            taken: Set([String(repeating: "a", count: 55) + "_default"] + (1...9).map { "\(String(repeating: "a", count: 53))_default_\($0)" }))
+            taken: Set(
+                [String(repeating: "a", count: 55) + "_default"]
+                    + (1...9).map { "\(String(repeating: "a", count: 53))_default_\($0)" }))
         #expect(afterNine == String(repeating: "a", count: 52) + "_default_10")
     }
 }

@@ -79,10 +79,16 @@ struct PartitionRangeTests {
         #expect(window.subtracting([range(dec, jan)]) == [range(nov, dec), range(jan, mar)])
         #expect(window.subtracting([range(jan, feb), range(nov, mid)]) == [range(mid, jan), range(feb, mar)])
         // Overlapping and nested subtrahends.
-        #expect(window.subtracting([range(dec, feb), range(jan, iso("2027-01-15T00:00:00Z"))]) == [range(nov, dec), range(feb, mar)])
+        #expect(
+            window.subtracting([range(dec, feb), range(jan, iso("2027-01-15T00:00:00Z"))]) == [
+                range(nov, dec), range(feb, mar),
+            ])
         #expect(window.subtracting([range(nov, jan), range(dec, feb)]) == [range(feb, mar)])
         // Ranges sticking out on either side.
-        #expect(window.subtracting([range(iso("2026-10-01T00:00:00Z"), dec), range(feb, iso("2027-06-01T00:00:00Z"))]) == [range(dec, feb)])
+        #expect(
+            window.subtracting([range(iso("2026-10-01T00:00:00Z"), dec), range(feb, iso("2027-06-01T00:00:00Z"))]) == [
+                range(dec, feb)
+            ])
     }
 
     @Test("subtracting with MINVALUE and MAXVALUE")
@@ -90,12 +96,18 @@ struct PartitionRangeTests {
         let everything = PartitionRange(lower: .minValue, upper: .maxValue)
         #expect(
             everything.subtracting([range(nov, dec)])
-                == [PartitionRange(lower: .minValue, upper: .value(nov)), PartitionRange(lower: .value(dec), upper: .maxValue)])
+                == [
+                    PartitionRange(lower: .minValue, upper: .value(nov)),
+                    PartitionRange(lower: .value(dec), upper: .maxValue),
+                ])
         let window = range(nov, mar)
         #expect(window.subtracting([PartitionRange(lower: .value(jan), upper: .maxValue)]) == [range(nov, jan)])
         #expect(window.subtracting([PartitionRange(lower: .minValue, upper: .value(dec))]) == [range(dec, mar)])
         let above = PartitionRange(lower: .value(jan), upper: .maxValue)
-        #expect(above.subtracting([range(feb, mar)]) == [range(jan, feb), PartitionRange(lower: .value(mar), upper: .maxValue)])
+        #expect(
+            above.subtracting([range(feb, mar)]) == [
+                range(jan, feb), PartitionRange(lower: .value(mar), upper: .maxValue),
+            ])
     }
 
     @Test("descriptions are UTC ISO-8601")
@@ -110,7 +122,9 @@ struct PartitionRangeTests {
 struct TableSnapshotTests {
     @Test("partitions are kept sorted by lower bound; gaps are the holes between them")
     func gaps() {
-        let table = snapshot([month(2027, 2), month(2026, 11), existing("tail", .value(mar), .maxValue), month(2026, 12)])
+        let table = snapshot([
+            month(2027, 2), month(2026, 11), existing("tail", .value(mar), .maxValue), month(2026, 12),
+        ])
         #expect(table.partitions.map(\.range.lower) == [.value(nov), .value(dec), .value(feb), .value(mar)])
         #expect(table.gaps == [range(jan, feb)])
         #expect(snapshot([]).gaps.isEmpty)

@@ -36,7 +36,9 @@ private func maintainedReferenceTable() -> TableSnapshot {
 /// No two partitions overlap.
 private func expectNoOverlap(_ table: TableSnapshot, sourceLocation: SourceLocation = #_sourceLocation) {
     for (previous, next) in zip(table.partitions, table.partitions.dropFirst()) {
-        #expect(!previous.range.overlaps(next.range), "\(previous.name) overlaps \(next.name)", sourceLocation: sourceLocation)
+        #expect(
+            !previous.range.overlaps(next.range), "\(previous.name) overlaps \(next.name)",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -96,7 +98,8 @@ struct PlannerReferenceTests {
         #expect(
             rows.description
                 == "default partition holds 3 row(s), oldest 2026-01-02T00:00:00Z, newest 2027-06-01T00:00:00Z")
-        #expect(Finding.gapOutsideWindow(range(instant(2026, 3, 1), instant(2026, 4, 1))).description.hasPrefix("gap ["))
+        #expect(
+            Finding.gapOutsideWindow(range(instant(2026, 3, 1), instant(2026, 4, 1))).description.hasPrefix("gap ["))
     }
 }
 
@@ -128,7 +131,8 @@ struct PlannerRetentionTests {
             (RetentionAction.drop, "drop"), (.detach, "detach"), (.archive(schema: "archive"), "archive"),
         ])
     func retentionAction(action: RetentionAction, kind: String) {
-        let table = snapshot([month(2026, 3)] + months(from: (2026, 11), through: (2027, 3)), defaultPartition: defaultName)
+        let table = snapshot(
+            [month(2026, 3)] + months(from: (2026, 11), through: (2027, 3)), defaultPartition: defaultName)
         let plan = Planner.plan(referenceSpec(retentionAction: action), table, now: referenceNow)
         #expect(plan.actions == [retire(month(2026, 3), action)])
         #expect(plan.actions.map(\.kind) == [kind])
@@ -152,20 +156,23 @@ struct PlannerRetentionTests {
 
     @Test("premake 0 covers only the current slot")
     func premakeZero() {
-        let plan = Planner.plan(referenceSpec(premake: 0), snapshot([], defaultPartition: defaultName), now: referenceNow)
+        let plan = Planner.plan(
+            referenceSpec(premake: 0), snapshot([], defaultPartition: defaultName), now: referenceNow)
         #expect(plan.actions == [referenceCreates[0]])
     }
 
     @Test("partitions that would be retired at once are never created")
     func neverCreateRetired() {
         // Only an old partition survives nothing: the window starts at the current month.
-        let plan = Planner.plan(referenceSpec(), snapshot([month(2026, 1)], defaultPartition: defaultName), now: referenceNow)
+        let plan = Planner.plan(
+            referenceSpec(), snapshot([month(2026, 1)], defaultPartition: defaultName), now: referenceNow)
         #expect(plan.actions == referenceCreates + [retire(month(2026, 1))])
 
         // A survivor reaching back before the cutoff month: holes are filled from the cutoff's month only.
         let straddling = existing(
             "webhook_events_spring", .value(instant(2026, 3, 1)), .value(instant(2026, 6, 1)))
-        let filled = Planner.plan(referenceSpec(), snapshot([straddling], defaultPartition: defaultName), now: referenceNow)
+        let filled = Planner.plan(
+            referenceSpec(), snapshot([straddling], defaultPartition: defaultName), now: referenceNow)
         #expect(filled.created.first?.range == range(instant(2026, 6, 1), instant(2026, 7, 1)))
         #expect(filled.created.count == 10)  // Jun 2026 ... Mar 2027
         #expect(filled.retired.isEmpty)
@@ -202,7 +209,8 @@ struct PlannerGapTests {
     @Test("a gap between partitions in the past but after the cutoff is filled")
     func gapInsideRetention() {
         let table = snapshot(
-            [month(2026, 6), month(2026, 9)] + months(from: (2026, 11), through: (2027, 3)), defaultPartition: defaultName)
+            [month(2026, 6), month(2026, 9)] + months(from: (2026, 11), through: (2027, 3)),
+            defaultPartition: defaultName)
         let plan = Planner.plan(referenceSpec(), table, now: referenceNow)
         #expect(
             plan.actions == [
@@ -237,8 +245,10 @@ struct PlannerGapTests {
 
     @Test("hand-made half-month partitions: only the uncovered pieces are created")
     func adoptsHalfMonths() {
-        let firstHalf = existing("webhook_events_2026_11_a", .value(instant(2026, 11, 1)), .value(instant(2026, 11, 16)))
-        let secondHalf = existing("webhook_events_2026_12_b", .value(instant(2026, 12, 16)), .value(instant(2027, 1, 1)))
+        let firstHalf = existing(
+            "webhook_events_2026_11_a", .value(instant(2026, 11, 1)), .value(instant(2026, 11, 16)))
+        let secondHalf = existing(
+            "webhook_events_2026_12_b", .value(instant(2026, 12, 16)), .value(instant(2027, 1, 1)))
         let table = snapshot([firstHalf, secondHalf], defaultPartition: defaultName)
         let plan = Planner.plan(referenceSpec(), table, now: referenceNow)
         #expect(
@@ -260,7 +270,8 @@ struct PlannerGapTests {
         #expect(Planner.plan(referenceSpec(), table, now: referenceNow).actions.isEmpty)
 
         let midJanuary = existing("webhook_events_rest", .value(instant(2027, 1, 15)), .maxValue)
-        let plan = Planner.plan(referenceSpec(), snapshot([midJanuary], defaultPartition: defaultName), now: referenceNow)
+        let plan = Planner.plan(
+            referenceSpec(), snapshot([midJanuary], defaultPartition: defaultName), now: referenceNow)
         #expect(
             plan.actions == [
                 referenceCreates[0], referenceCreates[1],
@@ -350,11 +361,16 @@ struct PlannerMiscTests {
     @Test("a pending-detach partition past retention is retired with finishPendingDetach")
     func pendingDetachDue() {
         let pending = month(2026, 1, detachPending: true)
-        let table = snapshot([pending] + months(from: (2026, 11), through: (2027, 3)), defaultPartition: defaultName)
+        let table = snapshot([pending] + months(from: (2026, 2), through: (2027, 3)), defaultPartition: defaultName)
         let plan = Planner.plan(referenceSpec(retentionAction: .detach), table, now: referenceNow)
-        #expect(plan.actions == [retire(pending, .detach, finishPendingDetach: true)])
+        #expect(
+            plan.actions == [
+                retire(pending, .detach, finishPendingDetach: true), retire(month(2026, 2), .detach),
+                retire(month(2026, 3), .detach), retire(month(2026, 4), .detach),
+            ])
         #expect(plan.findings.isEmpty)
-        #expect(plan.actions[0].description.hasPrefix("finish pending detach, then detach public.webhook_events_p20260101"))
+        #expect(
+            plan.actions[0].description.hasPrefix("finish pending detach, then detach public.webhook_events_p20260101"))
     }
 
     @Test("a pending-detach partition not past retention is a finding and still covers its range")
@@ -406,7 +422,7 @@ struct PlannerMiscTests {
             parent: parent, column: "received_at", interval: CalendarInterval(1, .month), premake: 0,
             defaultPartition: false)
         let squatter = existing(
-            String(repeating: "e", count: 53) + "_p20261101", .value(instant(2026, 10, 1)), .value(instant(2026, 10, 15)))
+            String(repeating: "e", count: 53) + "_p20261101", .value(instant(2027, 6, 1)), .value(instant(2027, 7, 1)))
         let plan = Planner.plan(spec, snapshot([squatter], parent: parent), now: referenceNow)
         let expected = String(repeating: "e", count: 51) + "_p20261101_1"
         #expect(plan.created.map(\.name.name) == [expected])
@@ -443,7 +459,8 @@ struct PlannerMiscTests {
         "timestamp and date keys use UTC wall-clock bounds whatever the zone, with a finding",
         arguments: [PartitionKeyType.timestamp, .date])
     func wallClockKeys(keyType: PartitionKeyType) {
-        let plan = Planner.plan(referenceSpec(timeZone: "Europe/Paris"), snapshot([], keyType: keyType), now: referenceNow)
+        let plan = Planner.plan(
+            referenceSpec(timeZone: "Europe/Paris"), snapshot([], keyType: keyType), now: referenceNow)
         #expect(plan.actions == referenceCreates + [.createDefaultPartition(defaultName)])
         #expect(plan.findings == [.timeZoneIgnored(keyType)])
         // The retention cutoff is taken on the same UTC wall clock: April ends on May 1, before 2026-05-26T02:00.

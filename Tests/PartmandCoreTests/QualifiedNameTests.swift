@@ -21,6 +21,9 @@ struct QualifiedNameTests {
             ("App.\"Mixed Case\"", "app", "Mixed Case"),
             ("\"App\".events", "App", "events"),
             ("événements", "public", "événements"),
+            // PostgreSQL folds only ASCII letters of unquoted names in a UTF-8 database.
+            ("ÉVÉNEMENTS", "public", "ÉvÉnements"),
+            ("App.Événements_2026", "app", "Événements_2026"),
         ])
     func valid(text: String, schema: String, name: String) throws {
         let parsed = try QualifiedName(parsing: text)
@@ -29,8 +32,10 @@ struct QualifiedNameTests {
 
     @Test("a bare table takes the given default schema")
     func defaultSchema() throws {
-        #expect(try QualifiedName(parsing: "events", defaultSchema: "app") == QualifiedName(schema: "app", name: "events"))
-        #expect(try QualifiedName(parsing: "x.events", defaultSchema: "app") == QualifiedName(schema: "x", name: "events"))
+        #expect(
+            try QualifiedName(parsing: "events", defaultSchema: "app") == QualifiedName(schema: "app", name: "events"))
+        #expect(
+            try QualifiedName(parsing: "x.events", defaultSchema: "app") == QualifiedName(schema: "x", name: "events"))
     }
 
     @Test(

@@ -119,16 +119,6 @@ extension MaintenancePlan {
     var createdDefault: QualifiedName? {
         actions.lazy.compactMap { if case .createDefaultPartition(let name) = $0 { name } else { nil } }.first
     }
-
-    /// Only the actions that create or retire partitions (not the default partition).
-    var partitionChanges: [MaintenanceAction] {
-        actions.filter {
-            switch $0 {
-            case .createPartition, .retirePartition: true
-            case .createDefaultPartition: false
-            }
-        }
-    }
 }
 
 /// The snapshot as it would be read after the executor carried out `plan` on `snapshot`.

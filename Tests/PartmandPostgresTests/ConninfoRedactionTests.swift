@@ -13,7 +13,9 @@ struct ConninfoRedactionTests {
             ("host=db password='a b\\'c' user=app", "host=db password=*** user=app"),
             ("password='it''s' host=db", "password=***"),  // not libpq syntax: malformed after 'it'
             ("password=a\\ b host=db", "password=*** host=db"),
-            ("host=db PASSWORD=s3cret", "host=db PASSWORD=***"),
+            ("host=db PASSWORD=s3cret", "host=db ***"),  // not a libpq keyword: hidden whole
+            ("host=db passwd=s3cret user=app", "host=db *** user=app"),
+            ("host=db password=my secret=x", "host=db password=*** ***"),
             ("sslpassword=keypass sslkey=/k.pem", "sslpassword=*** sslkey=/k.pem"),
             ("password= host=db", "password= ***"),  // libpq reads "host=db" as the password
             ("host=db password=", "host=db password="),
@@ -30,12 +32,14 @@ struct ConninfoRedactionTests {
             ("postgresql://app:p%40ss@db/orders", "postgresql://app:***@db/orders"),
             ("postgresql://app:p@ss@db/orders", "postgresql://app:***@db/orders"),
             ("postgresql://app:pa/ss@db/orders", "postgresql://app:***@db/orders"),
-            ("postgresql://app:p?ss@db/orders?x=1", "postgresql://app:***@db/orders?x=1"),
+            ("postgresql://app:p?ss@db/orders?sslmode=require", "postgresql://app:***@db/orders?sslmode=require"),
             ("postgresql://app:pw@h1:5432,h2:5433/orders", "postgresql://app:***@h1:5432,h2:5433/orders"),
             ("postgresql://db/orders?user=app&password=s3cret", "postgresql://db/orders?user=app&password=***"),
             ("postgresql://db/orders?password=s3cret&sslmode=require", "postgresql://db/orders?password=***&sslmode=require"),
             ("postgresql://db/orders?pass%77ord=s3cret", "postgresql://db/orders?pass%77ord=***"),
             ("postgresql://db/orders?user=a@b&password=s3cret", "postgresql://db/orders?user=a@b&password=***"),
+            ("postgresql://db/orders?password=a&b", "postgresql://db/orders?password=***&***"),
+            ("postgresql://db/orders?passwd=s3cret&sslmode=require", "postgresql://db/orders?***&sslmode=require"),
             ("postgresql://app:one@db/orders?password=two", "postgresql://app:***@db/orders?password=***"),
             ("POSTGRES://app:s3cret@db/orders", "POSTGRES://app:***@db/orders"),
         ]

@@ -64,7 +64,7 @@ struct RowTests {
     @Test func badText() throws {
         let (_, row) = try sampleRow()
         for read in [{ _ = try row.int("bad") }, { _ = try row.optionalInt64("bad") }, { _ = try row.optionalDouble("bad") },
-                     { _ = try row.optionalBool("bad") }, { _ = try row.int("big") }, { _ = try row.bool("i") }] as [() throws -> Void] {
+                     { _ = try row.optionalBool("bad") }, { _ = try row.int("d") }, { _ = try row.bool("i") }] as [() throws -> Void] {
             let error = try #require(throws: PostgresError.self, performing: read)
             #expect(error.kind == .decoding)
             #expect(error.message.contains("cannot read"))

@@ -1,0 +1,133 @@
+import Dispatch
+import Foundation
+import PartmandCore
+import PartmandEngine
+import PartmandPostgres
+import PartmandTestSupport
+import Testing
+
+/// Advisory locks, lock timeouts, retries and failure isolation.
+@Suite struct ConcurrencyTests {
+    @Test func tableLockedByAnotherPartmandIsSkipped() throws {
+        let fixture = try EngineFixture("advisory")
+        try fixture.createParent("events")
+        let other = try TestServer.connect()
+        defer { other.close() }
+        try other.query(
+            "SELECT pg_advisory_lock(($1::int8 << 32) | to_regclass($2)::oid::int8)",
+            [.text(String(0x7061_7274)), .text(fixture.schema.qualified("events"))], purpose: "hold lock")
+
+        let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
+
+        #expect(report.tables[0].status == .skipped("locked by another partmand"))
+        #expect(report.succeeded)
+        #expect(try fixture.partitions("events").isEmpty)
+    }
+
+    @Test func twoConcurrentPassesConverge() throws {
+        let fixture = try EngineFixture("twopasses")
+        for table in ["a", "b", "c"] { try fixture.createParent(table) }
+        let specs = ["a", "b", "c"].map { fixture.spec($0) }
+        let second = try EngineFixture("twopasses2")
+        let engines = [fixture.engine, second.engine]
+        let reports = LockedBox<[PassReport]>([])
+
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let report = engines[index].runPass(specs, now: instant("2026-11-26T10:00:00Z"), checkClock: false)
+            reports.mutate { $0.append(report) }
+        }
+
+        for report in reports.value { #expect(report.succeeded, "\(report.tables.flatMap(\.errors))") }
+        for table in ["a", "b", "c"] {
+            #expect(try fixture.partitions(table).count == 6, "table \(table)")
+        }
+        #expect(try fixture.partmandAdvisoryLocksHeld(on: ["a", "b", "c"]) == 0)
+    }
+
+    @Test func lockTimeoutFailsOneTableAndTheOthersGoOn() throws {
+        let fixture = try EngineFixture("isolation")
+        try fixture.createParent("busy")
+        try fixture.createParent("quiet")
+        let blocker = try TestServer.connect()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("busy")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+
+        let report = fixture.pass([fixture.spec("busy"), fixture.spec("quiet")], at: "2026-11-26T10:00:00Z")
+        try blocker.execute("ROLLBACK", purpose: "unblock")
+
+        #expect(!report.succeeded)
+        let busy = report.tables[0]
+        #expect(busy.status == .failed)
+        #expect(busy.errors.first?.sqlState == "55P03")
+        #expect(busy.errors.first?.table == QualifiedName(schema: fixture.schema.name, name: "busy"))
+        #expect(report.tables[1].status == .ok)
+        #expect(try fixture.partitions("quiet").count == 6)
+        #expect(try fixture.partmandAdvisoryLocksHeld(on: ["busy", "quiet"]) == 0)
+        // Nothing half-made is left behind by the failed transactions.
+        let leftovers = try fixture.schema.run(
+            "SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = $1::regnamespace AND relname LIKE 'busy_p%'",
+            [.text(fixture.schema.name)]
+        ).rows[0]["n"]
+        #expect(leftovers == "0")
+    }
+
+    @Test func lockReleasedDuringBackoffIsRetriedToSuccess() throws {
+        let settings = MaintenanceSettings(
+            lockTimeout: .milliseconds(100), statementTimeout: .seconds(30), retries: 8,
+            backoff: .milliseconds(100), maxBackoff: .milliseconds(400))
+        let fixture = try EngineFixture("retry", settings: settings)
+        try fixture.createParent("events")
+        let blocker = try TestServer.connect()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("events")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(400)) {
+            _ = try? blocker.execute("ROLLBACK", purpose: "unblock")
+        }
+
+        let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
+
+        #expect(report.succeeded, "\(report.tables.flatMap(\.errors))")
+        #expect(try fixture.partitions("events").count == 6)
+    }
+
+    @Test func missingAndMisconfiguredTablesFailWithoutStoppingOthers() throws {
+        let fixture = try EngineFixture("misconfigured")
+        try fixture.createParent("good")
+        try fixture.schema.run("CREATE TABLE \(fixture.schema.qualified("plain")) (received_at timestamptz)")
+        try fixture.schema.run(
+            "CREATE TABLE \(fixture.schema.qualified("listed")) (received_at timestamptz) PARTITION BY LIST (received_at)")
+        try fixture.createParent("othercol", column: "created_at")
+
+        let report = fixture.pass(
+            ["missing", "plain", "listed", "othercol", "good"].map { fixture.spec($0) }, at: "2026-11-26T10:00:00Z")
+
+        let messages = report.tables.map { $0.errors.first?.message ?? "ok" }
+        #expect(messages[0].contains("does not exist"))
+        #expect(messages[1].contains("not a partitioned table"))
+        #expect(messages[2].contains("LIST"))
+        #expect(messages[3].contains("partitioned on column created_at"))
+        #expect(report.tables[4].status == .ok)
+    }
+}
+
+/// A value shared between threads in a test.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+
+    func mutate(_ change: (inout Value) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        change(&stored)
+    }
+}

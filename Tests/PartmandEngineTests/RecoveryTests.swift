@@ -1,0 +1,72 @@
+import Dispatch
+import Foundation
+import PartmandCore
+import PartmandEngine
+import PartmandPostgres
+import PartmandTestSupport
+import Testing
+
+/// Server restarts and unreachable servers.
+@Suite struct RecoveryTests {
+    @Test func serverRestartDuringAPassThenTheNextPassConverges() throws {
+        let cluster = try PrivateCluster()
+        defer { cluster.stop() }
+        let settings = MaintenanceSettings(
+            lockTimeout: .milliseconds(200), statementTimeout: .seconds(30), retries: 30,
+            backoff: .milliseconds(100), maxBackoff: .milliseconds(200))
+        let fixture = try EngineFixture("restart", settings: settings, conninfo: cluster.conninfo)
+        try fixture.createParent("a")
+        try fixture.createParent("b")
+        let specs = [fixture.spec("a"), fixture.spec("b")]
+        // Table a is locked, so the pass sits in its retry loop when the server goes away.
+        let blocker = try TestServer.connect(cluster.conninfo)
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("a")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+
+        let finished = DispatchSemaphore(value: 0)
+        let firstReport = LockedBox<PassReport?>(nil)
+        DispatchQueue.global().async {
+            firstReport.mutate { $0 = fixture.pass(specs, at: "2026-11-26T10:00:00Z") }
+            finished.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.8)
+        try cluster.restart()
+        #expect(finished.wait(timeout: .now() + 60) == .success, "the interrupted pass must end")
+        let first = try #require(firstReport.value)
+        #expect(first.tables[0].status == .failed)
+        #expect(first.tables[0].errors.first?.isConnectionProblem == true)
+
+        let second = fixture.pass(specs, at: "2026-11-26T10:00:00Z")
+
+        #expect(second.succeeded, "\(second.tables.flatMap(\.errors))")
+        #expect(try fixture.partitions("a").count == 6)
+        #expect(try fixture.partitions("b").count == 6)
+    }
+
+    @Test func unreachableDatabaseIsReportedNotThrown() throws {
+        let pool = ConnectionPool(
+            options: ConnectionOptions(conninfo: "host=/nonexistent-partmand-socket-dir port=1 user=nobody"),
+            size: 1, logger: TestServer.silentLogger)
+        let engine = MaintenanceEngine(pool: pool, settings: MaintenanceSettings(), logger: TestServer.silentLogger)
+        let spec = TableSpec(
+            parent: QualifiedName(schema: "public", name: "t"), column: "at", interval: CalendarInterval(1, .month))
+
+        let report = engine.runPass([spec], now: Date(), checkClock: true)
+
+        #expect(report.unreachable?.isConnectionProblem == true)
+        #expect(!report.succeeded)
+    }
+
+    @Test func wrongLocalClockIsRefused() throws {
+        let fixture = try EngineFixture("clock")
+        try fixture.createParent("events")
+
+        let report = fixture.engine.runPass(
+            [fixture.spec("events")], now: Date().addingTimeInterval(86400 * 400), checkClock: true)
+
+        #expect(report.tables[0].status == .failed)
+        #expect(report.tables[0].errors.first?.message.contains("clock") == true)
+        #expect(try fixture.partitions("events").isEmpty)
+    }
+}

@@ -47,6 +47,12 @@ let package = Package(
             ]
         ),
 
+        // systemd integration: sd_notify, watchdog, journald logging. Knows nothing about PostgreSQL.
+        .target(
+            name: "PartmandSystemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // Strict YAML configuration.
         .target(
             name: "PartmandConfig",
@@ -64,6 +70,7 @@ let package = Package(
                 "PartmandConfig",
                 "PartmandEngine",
                 "PartmandPostgres",
+                "PartmandSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,6 +98,10 @@ let package = Package(
                 "PartmandEngine", "PartmandCore", "PartmandPostgres", "PartmandTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "PartmandSystemdTests",
+            dependencies: ["PartmandSystemd", "PartmandTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PartmandCLITests",

@@ -45,6 +45,9 @@ struct ConfigRenderingTests {
             column: at
             interval: yearly
             retention: 7 years
+          - table: Ventes.Événements
+            column: at
+            interval: monthly
         """#,
         """
         schedule:

@@ -62,6 +62,19 @@ let package = Package(
             ]
         ),
 
+        // The long-running service: Dispatch timers, signals, reload, retries, watchdog.
+        .target(
+            name: "PartmandDaemon",
+            dependencies: [
+                "PartmandCore",
+                "PartmandConfig",
+                "PartmandEngine",
+                "PartmandPostgres",
+                "PartmandSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Commands and wiring.
         .target(
             name: "PartmandCLI",
@@ -71,6 +84,7 @@ let package = Package(
                 "PartmandEngine",
                 "PartmandPostgres",
                 "PartmandSystemd",
+                "PartmandDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +116,13 @@ let package = Package(
         .testTarget(
             name: "PartmandSystemdTests",
             dependencies: ["PartmandSystemd", "PartmandTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "PartmandDaemonTests",
+            dependencies: [
+                "PartmandDaemon", "PartmandCore", "PartmandEngine", "PartmandTestSupport", "partmand",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PartmandCLITests",

@@ -8,22 +8,33 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file (default: $PARTMAND_CONFIG, else /etc/partmand/partmand.yaml).")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(
+        name: .long,
+        help: "Log level: trace, debug, info, notice, warning, error, critical (default: log.level, else info).")
+    var logLevel: Logger.Level?
 
-    @Option(name: .long, help: "Log line format on stderr: logfmt or json.")
-    var logFormat: LogFormat = .logfmt
+    @Option(name: .long, help: "Log line format on stderr: logfmt or json (default: log.format, else logfmt).")
+    var logFormat: LogFormat?
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    /// Sets up logging, then loads the configuration; a bad one ends the process with exit code 78.
+    /// The configuration file to read.
+    var configPath: String { ConfigLoader.path(explicit: config, environment: environment) }
+
+    /// Loads the configuration (a bad one ends the process with exit code 78), then sets up logging:
+    /// native journal entries when stderr is the journal, else lines on stderr.
     func start() throws -> PartmandConfiguration {
-        LoggingSetup.bootstrap(level: logLevel, format: logFormat)
-        return try loadConfiguration()
+        CredentialFiles.usePgpassCredential(environment: environment)
+        let configuration = try loadConfiguration()
+        LoggingSetup.bootstrap(
+            level: logLevel ?? Logger.Level(rawValue: configuration.log.level) ?? .info,
+            format: logFormat ?? LogFormat(rawValue: configuration.log.format) ?? .logfmt,
+            environment: environment)
+        return configuration
     }
 
     func loadConfiguration() throws -> PartmandConfiguration {
-        let path = ConfigLoader.path(explicit: config, environment: environment)
+        let path = configPath
         do {
             return try ConfigLoader.load(path: path, environment: environment)
         } catch {

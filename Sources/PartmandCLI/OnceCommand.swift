@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PartmandDaemon
 import PartmandEngine
 
 /// `partmand once`: one maintenance pass, then exit.

@@ -10,7 +10,9 @@ public struct Partmand: ParsableCommand {
             rescues rows stranded in the default partition, with lock timeouts and retries so applications \
             never stall. See README.md and docs/ for the configuration file.
             """,
-        subcommands: [OnceCommand.self, PlanCommand.self, ConfigCommand.self])
+        subcommands: [
+            OnceCommand.self, PlanCommand.self, ConfigCommand.self,
+        ])
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PartmandDaemon
 import PartmandEngine
 import Foundation
 import Logging

@@ -45,7 +45,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
-            "database", "maintenance", "schedule", "tables",
+            "database", "maintenance", "schedule", "log", "tables",
         ])
         var database = try top["database"].map(parseDatabase) ?? Self.defaultDatabase
         if let url = environment["PARTMAND_DATABASE_URL"], !url.isEmpty {
@@ -59,6 +59,7 @@ public enum ConfigLoader {
             database: database,
             maintenance: try top["maintenance"].map(parseMaintenance) ?? Self.defaultMaintenance,
             schedule: try top["schedule"].map(parseSchedule) ?? Self.defaultSchedule,
+            log: try top["log"].map(parseLog) ?? Self.defaultLog,
             tables: try parseTables(tablesNode),
             source: file
         )
@@ -67,8 +68,13 @@ public enum ConfigLoader {
     static let defaultDatabase = DatabaseSettings(conninfo: "", poolSize: 2, connectTimeout: 10, fromEnvironment: false)
     static let defaultMaintenance = MaintenanceSettings()
     static let defaultSchedule = ScheduleSettings(
-        at: [TimeOfDay(parsing: "02:00")!], timeZone: nil, every: nil, runOnStart: true, jitter: .zero,
-        retryAfter: .seconds(600))
+        at: [TimeOfDay(hour: 2, minute: 0)], timeZone: nil, every: nil, runOnStart: true, jitter: .zero,
+        retryAfter: .seconds(600), shutdownTimeout: .seconds(10))
+    static let defaultLog = LogSettings(level: "info", format: "logfmt")
+
+    /// Log levels and formats the `log` section accepts.
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    public static let logFormats = ["logfmt", "json"]
 
     private static func yamlError(_ error: YamlError, text: String, file: String) -> ConfigError {
         switch error {
@@ -130,7 +136,9 @@ public enum ConfigLoader {
     }
 
     private static func parseSchedule(_ node: ConfigNode) throws(ConfigError) -> ScheduleSettings {
-        let keys = try node.mapping(allowed: ["at", "timezone", "every", "run_on_start", "jitter", "retry_after"])
+        let keys = try node.mapping(allowed: [
+            "at", "timezone", "every", "run_on_start", "jitter", "retry_after", "shutdown_timeout",
+        ])
         var settings = defaultSchedule
         if let at = keys["at"], keys["every"] != nil {
             throw at.error("set either at or every, not both")
@@ -154,6 +162,25 @@ public enum ConfigLoader {
         if let value = keys["run_on_start"] { settings.runOnStart = try value.bool() }
         if let value = keys["jitter"] { settings.jitter = try parseDuration(value) }
         if let value = keys["retry_after"] { settings.retryAfter = try parsePositiveDuration(value) }
+        if let value = keys["shutdown_timeout"] { settings.shutdownTimeout = try parsePositiveDuration(value) }
+        return settings
+    }
+
+    private static func parseLog(_ node: ConfigNode) throws(ConfigError) -> LogSettings {
+        let keys = try node.mapping(allowed: ["level", "format"])
+        var settings = defaultLog
+        if let value = keys["level"] {
+            settings.level = try value.string()
+            guard logLevels.contains(settings.level) else {
+                throw value.error("expected one of \(logLevels.joined(separator: ", "))")
+            }
+        }
+        if let value = keys["format"] {
+            settings.format = try value.string()
+            guard logFormats.contains(settings.format) else {
+                throw value.error("expected one of \(logFormats.joined(separator: ", "))")
+            }
+        }
         return settings
     }
 

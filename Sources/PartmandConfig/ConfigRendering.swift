@@ -34,6 +34,10 @@ public enum ConfigRendering {
             "  run_on_start: \(s.runOnStart)",
             "  jitter: \(duration(s.jitter))",
             "  retry_after: \(duration(s.retryAfter))",
+            "  shutdown_timeout: \(duration(s.shutdownTimeout))",
+            "log:",
+            "  level: \(config.log.level)",
+            "  format: \(config.log.format)",
         ]
         lines.append(config.tables.isEmpty ? "tables: []" : "tables:")
         for table in config.tables {

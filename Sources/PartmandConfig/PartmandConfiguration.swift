@@ -6,6 +6,7 @@ public struct PartmandConfiguration: Sendable {
     public var database: DatabaseSettings
     public var maintenance: MaintenanceSettings
     public var schedule: ScheduleSettings
+    public var log: LogSettings
     public var tables: [TableSpec]
     /// Where the configuration was read from.
     public var source: String
@@ -31,6 +32,18 @@ public struct ScheduleSettings: Sendable {
     /// A fixed period between passes, instead of `at`.
     public var every: Duration?
     public var runOnStart: Bool
+    /// A random delay of up to this much before each scheduled pass (spreads a fleet's load).
     public var jitter: Duration
+    /// How long after a failed table is retried on its own (doubling each time).
     public var retryAfter: Duration
+    /// How long a stopping daemon waits for the running statement to be cancelled and rolled back.
+    public var shutdownTimeout: Duration
+}
+
+/// Logging defaults; command-line options win.
+public struct LogSettings: Sendable {
+    /// trace, debug, info, notice, warning, error or critical.
+    public var level: String
+    /// logfmt or json, for lines on stderr (the journal gets native entries).
+    public var format: String
 }

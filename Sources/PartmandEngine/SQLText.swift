@@ -29,23 +29,10 @@ extension PartitionKeyType {
 
 extension Duration {
     /// Whole milliseconds, as PostgreSQL timeout settings take them (`1500ms`).
-    var settingText: String {
-        "\(milliseconds)ms"
-    }
-
-    /// Whole milliseconds.
-    public var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
+    var settingText: String { "\(milliseconds)ms" }
 
     /// The time elapsed since `start`.
     static func since(_ start: Date) -> Duration {
         .milliseconds(Int64(Date().timeIntervalSince(start) * 1000))
-    }
-
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -2,8 +2,9 @@ import CLibPQ
 
 /// Finds the passwords in a conninfo string or URL so they never reach a log or an error.
 ///
-/// It follows libpq's own parsing rules, and hides more rather than less when the input is
-/// malformed: everything from the point where parsing fails is hidden.
+/// It follows libpq's own parsing rules and hides more rather than less: besides password
+/// values, it hides whole pairs whose keyword libpq does not know (a password containing a
+/// space or "&" can spill into one) and everything from the point where parsing fails.
 struct ConninfoRedaction {
     /// The conninfo with each hidden part replaced by `***`.
     let text: String
@@ -195,7 +196,9 @@ struct ConninfoRedaction {
             var index = 0
             unquoted = readValue(unquoted, &index) ?? Array(unquoted.dropFirst())
         }
-        var result: Set<String> = [String(decoding: raw, as: UTF8.self), String(decoding: unquoted, as: UTF8.self), percentDecoded(raw)]
+        var result: Set<String> = [
+            String(decoding: raw, as: UTF8.self), String(decoding: unquoted, as: UTF8.self), percentDecoded(raw),
+        ]
         for variant in result {
             result.formUnion(variant.split(separator: "@").map(String.init))
         }

@@ -36,7 +36,8 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Opens a connection and sets the session to `TimeZone` UTC and `DateStyle` ISO, so
     /// that results read the same whatever the server's defaults.
-    public static func connect(_ options: ConnectionOptions, logger: Logger) throws(PostgresError) -> PostgresConnection {
+    public static func connect(_ options: ConnectionOptions, logger: Logger) throws(PostgresError) -> PostgresConnection
+    {
         let parameters = try options.connectParameters(environment: ProcessInfo.processInfo.environment)
         let handle = withCStringArray(parameters.map(\.keyword)) { keywords in
             withCStringArray(parameters.map(\.value)) { values in

@@ -48,7 +48,9 @@ struct CancelTests {
         defer { connection.close() }
         connection.cancel()
         Thread.sleep(forTimeInterval: 0.2)
-        #expect(try connection.query("SELECT pg_sleep(0.3), 1 AS one", purpose: "after idle cancel").rows[0].int("one") == 1)
+        #expect(
+            try connection.query("SELECT pg_sleep(0.3), 1 AS one", purpose: "after idle cancel").rows[0].int("one") == 1
+        )
         connection.close()
         connection.cancel()
     }

@@ -1,5 +1,6 @@
-@testable import PartmandPostgres
 import Testing
+
+@testable import PartmandPostgres
 
 /// The keywords handed to libpq. With an empty conninfo no `dbname` is passed, so libpq's own
 /// defaults apply (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSFILE, PGSERVICE…). Connecting that
@@ -11,11 +12,14 @@ struct ConnectParametersTests {
         _ options: ConnectionOptions,
         environment: [String: String] = [:]
     ) throws -> [String: String] {
-        Dictionary(uniqueKeysWithValues: try options.connectParameters(environment: environment).map { ($0.keyword, $0.value) })
+        Dictionary(
+            uniqueKeysWithValues: try options.connectParameters(environment: environment).map { ($0.keyword, $0.value) }
+        )
     }
 
     @Test func emptyConninfoLeavesEverythingToLibpq() throws {
-        #expect(try parameters(ConnectionOptions()) == ["fallback_application_name": "partmand", "connect_timeout": "10"])
+        #expect(
+            try parameters(ConnectionOptions()) == ["fallback_application_name": "partmand", "connect_timeout": "10"])
     }
 
     @Test func conninfoIsPassedAsExpandableDatabaseName() throws {
@@ -33,13 +37,18 @@ struct ConnectParametersTests {
         ] as [(String, [String: String])]
     )
     func userTimeoutWins(conninfo: String, environment: [String: String]) throws {
-        #expect(try parameters(ConnectionOptions(conninfo: conninfo), environment: environment)["connect_timeout"] == nil)
+        #expect(
+            try parameters(ConnectionOptions(conninfo: conninfo), environment: environment)["connect_timeout"] == nil)
     }
 
     @Test func applicationNameIsOnlyAFallback() throws {
         // libpq ignores fallback_application_name when application_name or PGAPPNAME is set.
-        #expect(try parameters(ConnectionOptions(conninfo: "application_name=x"))["fallback_application_name"] == "partmand")
-        #expect(try parameters(ConnectionOptions(conninfo: "fallback_application_name=x"))["fallback_application_name"] == nil)
+        #expect(
+            try parameters(ConnectionOptions(conninfo: "application_name=x"))["fallback_application_name"] == "partmand"
+        )
+        #expect(
+            try parameters(ConnectionOptions(conninfo: "fallback_application_name=x"))["fallback_application_name"]
+                == nil)
     }
 
     @Test func plainDatabaseNameIsNotParsed() throws {

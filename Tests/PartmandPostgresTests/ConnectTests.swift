@@ -40,7 +40,8 @@ struct ConnectTests {
 
     @Test func urlAndKeywordForms() throws {
         for conninfo in [try TestServer.url(), try TestServer.keywords()] {
-            let connection = try PostgresConnection.connect(ConnectionOptions(conninfo: conninfo), logger: TestDatabase.logger)
+            let connection = try PostgresConnection.connect(
+                ConnectionOptions(conninfo: conninfo), logger: TestDatabase.logger)
             defer { connection.close() }
             #expect(try connection.query("SELECT 1 AS one", purpose: "probe").rows[0].int("one") == 1, "\(conninfo)")
         }
@@ -88,7 +89,8 @@ struct ConnectTests {
     }
 
     @Test func rejectedLoginDoesNotRevealThePassword() throws {
-        let options = ConnectionOptions(conninfo: try TestDatabase.conninfo() + " user=pmt_no_such_role password=Sup3rS3cret")
+        let options = ConnectionOptions(
+            conninfo: try TestDatabase.conninfo() + " user=pmt_no_such_role password=Sup3rS3cret")
         let error = try #require(throws: PostgresError.self) {
             try PostgresConnection.connect(options, logger: TestDatabase.logger)
         }
@@ -99,7 +101,8 @@ struct ConnectTests {
 
     @Test func invalidConninfoFailsCleanly() throws {
         let error = try #require(throws: PostgresError.self) {
-            try PostgresConnection.connect(ConnectionOptions(conninfo: "host=x password=my secret"), logger: TestDatabase.logger)
+            try PostgresConnection.connect(
+                ConnectionOptions(conninfo: "host=x password=my secret"), logger: TestDatabase.logger)
         }
         #expect(error.kind == .connectionFailed)
         #expect(!error.description.contains("my secret") && !error.description.contains("\"secret\""), "\(error)")
@@ -126,7 +129,8 @@ enum TestServer {
     static func url(query: String? = nil) throws -> String {
         let facts = try facts()
         let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
-        return "postgresql://\(encode(facts.user))@/\(encode(facts.database))?host=\(encode(facts.host))&port=\(facts.port)"
+        return
+            "postgresql://\(encode(facts.user))@/\(encode(facts.database))?host=\(encode(facts.host))&port=\(facts.port)"
             + (query.map { "&\($0)" } ?? "")
     }
 

@@ -5,7 +5,9 @@ import Testing
 @Suite("connection pool")
 struct ConnectionPoolTests {
     private func pool(size: Int = 2, checkoutTimeout: Duration = .seconds(10)) throws -> ConnectionPool {
-        ConnectionPool(options: try TestDatabase.options(), size: size, checkoutTimeout: checkoutTimeout, logger: TestDatabase.logger)
+        ConnectionPool(
+            options: try TestDatabase.options(), size: size, checkoutTimeout: checkoutTimeout,
+            logger: TestDatabase.logger)
     }
 
     @Test func connectionsAreReused() throws {
@@ -101,7 +103,8 @@ struct ConnectionPoolTests {
         defer { killer.close() }
         // Broken while checked out: discarded on return.
         let first = try pool.withConnection { connection in
-            try killer.query("SELECT pg_terminate_backend($1)", [PostgresValue(Int(connection.backendPID))], purpose: "terminate")
+            try killer.query(
+                "SELECT pg_terminate_backend($1)", [PostgresValue(Int(connection.backendPID))], purpose: "terminate")
             _ = try? connection.execute("SELECT 1", purpose: "notice breakage")
             return connection.backendPID
         }
@@ -155,7 +158,8 @@ struct ConnectionPoolTests {
     @Test func serverRestartIsTransparent() throws {
         let cluster = try PrivateCluster()
         defer { cluster.stop() }
-        let pool = ConnectionPool(options: ConnectionOptions(conninfo: cluster.conninfo), size: 2, logger: TestDatabase.logger)
+        let pool = ConnectionPool(
+            options: ConnectionOptions(conninfo: cluster.conninfo), size: 2, logger: TestDatabase.logger)
         defer { pool.close() }
         let before = try pool.withConnection { $0.backendPID }
         try cluster.restart()

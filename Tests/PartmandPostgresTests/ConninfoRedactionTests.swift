@@ -35,7 +35,10 @@ struct ConninfoRedactionTests {
             ("postgresql://app:p?ss@db/orders?sslmode=require", "postgresql://app:***@db/orders?sslmode=require"),
             ("postgresql://app:pw@h1:5432,h2:5433/orders", "postgresql://app:***@h1:5432,h2:5433/orders"),
             ("postgresql://db/orders?user=app&password=s3cret", "postgresql://db/orders?user=app&password=***"),
-            ("postgresql://db/orders?password=s3cret&sslmode=require", "postgresql://db/orders?password=***&sslmode=require"),
+            (
+                "postgresql://db/orders?password=s3cret&sslmode=require",
+                "postgresql://db/orders?password=***&sslmode=require"
+            ),
             ("postgresql://db/orders?pass%77ord=s3cret", "postgresql://db/orders?pass%77ord=***"),
             ("postgresql://db/orders?user=a@b&password=s3cret", "postgresql://db/orders?user=a@b&password=***"),
             ("postgresql://db/orders?password=a&b", "postgresql://db/orders?password=***&***"),

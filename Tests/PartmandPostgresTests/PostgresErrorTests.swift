@@ -9,7 +9,8 @@ struct PostgresErrorTests {
             try connection.execute("CREATE TABLE \(table) (id int PRIMARY KEY)", purpose: "create table")
             try connection.query("INSERT INTO \(table) VALUES ($1)", [PostgresValue(1)], purpose: "insert first")
             let error = try #require(throws: PostgresError.self) {
-                try connection.query("INSERT INTO \(table) VALUES ($1)", [PostgresValue(1)], purpose: "insert duplicate")
+                try connection.query(
+                    "INSERT INTO \(table) VALUES ($1)", [PostgresValue(1)], purpose: "insert duplicate")
             }
             #expect(error.kind == .server)
             #expect(error.sqlState == "23505")
@@ -45,7 +46,9 @@ struct PostgresErrorTests {
         #expect(error.detail == "rows in default")
         #expect(error.hint == "move them first")
         #expect(error.table == nil)
-        #expect(error.description == "raise: maintenance refused (SQLSTATE P0001) DETAIL: rows in default HINT: move them first")
+        #expect(
+            error.description
+                == "raise: maintenance refused (SQLSTATE P0001) DETAIL: rows in default HINT: move them first")
     }
 
     @Test func syntaxError() throws {
@@ -67,7 +70,9 @@ struct PostgresErrorTests {
         #expect(connection.transactionStatus == .inTransaction)
         _ = try? connection.execute("SELECT 1/0", purpose: "fail")
         #expect(connection.transactionStatus == .inFailedTransaction)
-        let error = try #require(throws: PostgresError.self) { try connection.execute("SELECT 1", purpose: "after failure") }
+        let error = try #require(throws: PostgresError.self) {
+            try connection.execute("SELECT 1", purpose: "after failure")
+        }
         #expect(error.sqlState == "25P02")
         try connection.execute("ROLLBACK", purpose: "rollback")
         #expect(connection.transactionStatus == .idle)
@@ -78,8 +83,11 @@ struct PostgresErrorTests {
         defer { victim.close() }
         let killer = try TestDatabase.connect()
         defer { killer.close() }
-        try killer.query("SELECT pg_terminate_backend($1)", [PostgresValue(Int(victim.backendPID))], purpose: "terminate")
-        let error = try #require(throws: PostgresError.self) { try victim.execute("SELECT 1", purpose: "after termination") }
+        try killer.query(
+            "SELECT pg_terminate_backend($1)", [PostgresValue(Int(victim.backendPID))], purpose: "terminate")
+        let error = try #require(throws: PostgresError.self) {
+            try victim.execute("SELECT 1", purpose: "after termination")
+        }
         #expect(error.kind == .connectionLost)
         #expect(error.isConnectionProblem)
         #expect(!victim.isOpen)
@@ -91,7 +99,9 @@ struct PostgresErrorTests {
         connection.close()
         connection.close()
         #expect(!connection.isOpen)
-        let error = try #require(throws: PostgresError.self) { try connection.execute("SELECT 1", purpose: "after close") }
+        let error = try #require(throws: PostgresError.self) {
+            try connection.execute("SELECT 1", purpose: "after close")
+        }
         #expect(error.kind == .closed)
         #expect(error.description == "after close: connection is closed")
     }

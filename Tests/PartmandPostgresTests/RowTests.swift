@@ -1,5 +1,6 @@
-@testable import PartmandPostgres
 import Testing
+
+@testable import PartmandPostgres
 
 @Suite("typed row access")
 struct RowTests {
@@ -53,8 +54,10 @@ struct RowTests {
         #expect(try row.optionalInt64("n") == nil)
         #expect(try row.optionalDouble("n") == nil)
         #expect(try row.optionalBool("n") == nil)
-        for read in [{ _ = try row.string("n") }, { _ = try row.int("n") }, { _ = try row.int64("n") },
-                     { _ = try row.double("n") }, { _ = try row.bool("n") }] as [() throws -> Void] {
+        for read in [
+            { _ = try row.string("n") }, { _ = try row.int("n") }, { _ = try row.int64("n") },
+            { _ = try row.double("n") }, { _ = try row.bool("n") },
+        ] as [() throws -> Void] {
             let error = try #require(throws: PostgresError.self, performing: read)
             #expect(error.kind == .decoding)
             #expect(error.message == "column \"n\" is NULL, expected " + error.message.split(separator: " ").last!)
@@ -63,8 +66,10 @@ struct RowTests {
 
     @Test func badText() throws {
         let (_, row) = try sampleRow()
-        for read in [{ _ = try row.int("bad") }, { _ = try row.optionalInt64("bad") }, { _ = try row.optionalDouble("bad") },
-                     { _ = try row.optionalBool("bad") }, { _ = try row.int("d") }, { _ = try row.bool("i") }] as [() throws -> Void] {
+        for read in [
+            { _ = try row.int("bad") }, { _ = try row.optionalInt64("bad") }, { _ = try row.optionalDouble("bad") },
+            { _ = try row.optionalBool("bad") }, { _ = try row.int("d") }, { _ = try row.bool("i") },
+        ] as [() throws -> Void] {
             let error = try #require(throws: PostgresError.self, performing: read)
             #expect(error.kind == .decoding)
             #expect(error.message.contains("cannot read"))

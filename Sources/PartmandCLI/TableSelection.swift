@@ -1,22 +1,6 @@
 import ArgumentParser
-import Logging
 import PartmandConfig
 import PartmandCore
-import PartmandEngine
-import PartmandPostgres
-
-/// The database-facing objects built from a configuration.
-struct Runtime {
-    let pool: ConnectionPool
-    let engine: MaintenanceEngine
-
-    init(_ config: PartmandConfiguration, logger: Logger) {
-        let options = ConnectionOptions(
-            conninfo: config.database.conninfo, connectTimeout: config.database.connectTimeout)
-        pool = ConnectionPool(options: options, size: config.database.poolSize, logger: logger)
-        engine = MaintenanceEngine(pool: pool, settings: config.maintenance, logger: logger)
-    }
-}
 
 extension PartmandConfiguration {
     /// The configured tables, or only those named; an unknown name ends the process as a usage error (exit 64).

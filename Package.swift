@@ -104,7 +104,7 @@ let package = Package(
         // Integration tests (real PostgreSQL 15, see scripts/test).
         .testTarget(
             name: "PartmandPostgresTests",
-            dependencies: ["PartmandPostgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PartmandPostgres", "PartmandTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PartmandEngineTests",

@@ -38,6 +38,14 @@ public struct ScheduleSettings: Sendable {
     public var retryAfter: Duration
     /// How long a stopping daemon waits for the running statement to be cancelled and rolled back.
     public var shutdownTimeout: Duration
+
+    /// The schedule these settings describe: `every` if set, else the `at` times in `timeZone`
+    /// (`systemZone` when nil).
+    public func schedule(systemZone: TimeZone) -> Schedule {
+        let zone = timeZone ?? systemZone
+        if let every { return Schedule(cadence: .every(every), timeZone: zone) }
+        return Schedule(cadence: .daily(at), timeZone: zone)
+    }
 }
 
 /// Logging defaults; command-line options win.

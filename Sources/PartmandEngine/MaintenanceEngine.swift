@@ -164,7 +164,11 @@ public final class MaintenanceEngine: Sendable {
         let plan = Planner.plan(spec, catalog.snapshot, now: now)
         report.planned = plan.actions
         report.findings = plan.findings
-        for finding in plan.findings { logger.info("\(finding)") }
+        // Default-partition rows are reported once, after the actions, with what is left.
+        for finding in plan.findings {
+            if case .defaultRows = finding { continue }
+            logger.info("\(finding)")
+        }
 
         let executor = ActionExecutor(
             connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger)

@@ -34,12 +34,12 @@ struct ConnectTests {
     @Test func userApplicationNameWins() throws {
         let base = try TestDatabase.conninfo()
         #expect(try applicationName(ConnectionOptions(conninfo: base + " application_name=custom")) == "custom")
-        let url = try TestServer.url(query: "application_name=from%20url")
+        let url = try TestServerForms.url(query: "application_name=from%20url")
         #expect(try applicationName(ConnectionOptions(conninfo: url)) == "from url")
     }
 
     @Test func urlAndKeywordForms() throws {
-        for conninfo in [try TestServer.url(), try TestServer.keywords()] {
+        for conninfo in [try TestServerForms.url(), try TestServerForms.keywords()] {
             let connection = try PostgresConnection.connect(
                 ConnectionOptions(conninfo: conninfo), logger: TestDatabase.logger)
             defer { connection.close() }
@@ -110,7 +110,7 @@ struct ConnectTests {
 }
 
 /// The test server's address in other forms, read from the server itself.
-enum TestServer {
+enum TestServerForms {
     private static func facts() throws -> (user: String, database: String, host: String, port: String) {
         let connection = try TestDatabase.connect()
         defer { connection.close() }

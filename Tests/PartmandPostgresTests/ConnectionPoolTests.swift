@@ -1,5 +1,6 @@
 import Foundation
 import PartmandPostgres
+import PartmandTestSupport
 import Testing
 
 @Suite("connection pool")

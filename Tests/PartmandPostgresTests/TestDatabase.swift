@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PartmandPostgres
+import PartmandTestSupport
 import Testing
 
 /// Where the integration tests find PostgreSQL: `PARTMAND_TEST_CONNINFO`, which `scripts/test` sets.
@@ -10,10 +11,7 @@ enum TestDatabase {
 
     /// The test server's conninfo; records a failure (not a skip) when it is missing.
     static func conninfo() throws -> String {
-        try #require(
-            ProcessInfo.processInfo.environment["PARTMAND_TEST_CONNINFO"],
-            "PARTMAND_TEST_CONNINFO is not set: run the tests with scripts/test"
-        )
+        try TestServer.conninfo()
     }
 
     /// Options for the test server.

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Logging
+import PartmandDaemon
+
+/// `partmand run`: the long-running service.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run maintenance passes on the configured schedule until stopped (the systemd service).",
+        discussion: """
+            Runs a pass at start (schedule.run_on_start) and then at every schedule.at time in \
+            schedule.timezone, or every schedule.every. Failed tables are retried on their own after \
+            schedule.retry_after, doubling each time.
+
+            Signals: SIGTERM/SIGINT stop gracefully (the running statement is cancelled and rolled back); \
+            SIGHUP reloads the configuration (an invalid one is rejected and the old one kept); SIGUSR1 runs \
+            a pass now. Under systemd (Type=notify) it reports READY, STATUS, RELOADING, STOPPING and pings \
+            the watchdog while its scheduler is alive. Exit status: 0 after a clean stop, 78 bad configuration.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let config = try common.start()
+        let daemon = Daemon(
+            config: config,
+            options: Daemon.Options(configPath: common.configPath, environment: common.environment),
+            logger: Logger(label: "partmand"))
+        daemon.run()
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import PartmandConfig
+
+/// `partmand schedule`: the next run times.
+struct ScheduleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Print the next scheduled run times, in the schedule's time zone and in UTC.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var time: NowOption
+
+    @Option(name: .long, help: "How many run times to print.")
+    var count = 5
+
+    func validate() throws {
+        guard (1...1000).contains(count) else { throw ValidationError("--count must be between 1 and 1000") }
+    }
+
+    func run() throws {
+        let config = try common.start()
+        let now = try time.resolve(environment: common.environment).date
+        let schedule = config.schedule.schedule(systemZone: .current)
+        let local = DateFormatter()
+        local.locale = Locale(identifier: "en_US_POSIX")
+        local.timeZone = schedule.timeZone
+        local.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
+        let utc = DateFormatter()
+        utc.locale = local.locale
+        utc.timeZone = TimeZone(identifier: "UTC")
+        utc.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        print("# \(schedule.timeZone.identifier)  UTC")
+        for run in schedule.runs(after: now, count: count) {
+            print("\(local.string(from: run))  \(utc.string(from: run))")
+        }
+    }
+}

@@ -1,0 +1,289 @@
+import Dispatch
+import Foundation
+import Logging
+import PartmandConfig
+import PartmandCore
+import PartmandEngine
+import PartmandSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `partmand run`: runs maintenance passes on a schedule until stopped.
+///
+/// All state lives on one serial scheduler queue; passes run on a second queue so the scheduler stays
+/// responsive (signals, heartbeat, watchdog) while a long pass runs. The next run is computed from the
+/// wall clock each time and armed on a wall-clock timer; a one-second heartbeat also checks for due
+/// runs and notices clock jumps (and suspends), after which the next run is recomputed.
+public final class Daemon: @unchecked Sendable {
+    /// What the daemon needs from outside.
+    public struct Options: Sendable {
+        public var configPath: String
+        public var environment: [String: String]
+        /// Enables SIGUSR2 to stall the scheduler queue, for the watchdog test.
+        public var testHooks: Bool
+
+        public init(configPath: String, environment: [String: String]) {
+            self.configPath = configPath
+            self.environment = environment
+            testHooks = environment["PARTMAND_TEST_HOOKS"] == "1"
+        }
+    }
+
+    private let options: Options
+    private let logger: Logger
+    private let notifier = ServiceNotifier()
+    private let queue = DispatchQueue(label: "partmand.scheduler")
+    private let passQueue = DispatchQueue(label: "partmand.pass")
+    private let heartbeat = Heartbeat()
+
+    // Scheduler-queue state.
+    private var config: PartmandConfiguration
+    private var runtime: Runtime
+    private var schedule: Schedule
+    private var nextRun = Date.distantFuture
+    private var retries: RetryBook
+    private var passRunning = false
+    private var lastPass: PassReport?
+    private var stopping = false
+    private var sources: [DispatchSourceProtocol] = []
+    private var runTimer: DispatchSourceTimer?
+    private var lastWall = Date()
+    private var lastMonotonic = DispatchTime.now()
+
+    /// A wall-clock jump larger than this (against the monotonic clock) recomputes the next run.
+    static let clockJumpTolerance: TimeInterval = 2
+
+    public init(config: PartmandConfiguration, options: Options, logger: Logger) {
+        self.config = config
+        self.options = options
+        self.logger = logger
+        runtime = Runtime(config, logger: logger)
+        schedule = config.schedule.schedule(systemZone: .current)
+        retries = RetryBook(retryAfter: config.schedule.retryAfter)
+    }
+
+    /// Starts the service; never returns (the process exits on SIGTERM or SIGINT).
+    public func run() -> Never {
+        queue.async { self.start() }
+        dispatchMain()
+    }
+
+    // MARK: - Start, reload, stop
+
+    private func start() {
+        installSignalHandlers()
+        startHeartbeat()
+        startWatchdog()
+        runTimer = DispatchSource.makeTimerSource(queue: queue)
+        runTimer?.setEventHandler { [unowned self] in checkDue() }
+        runTimer?.resume()
+        planNextRun(after: Date())
+        logger.info(
+            "partmand started",
+            metadata: ["config": "\(config.source)", "tables": "\(config.tables.count)", "next_run": "\(nextRun)"])
+        notifier.ready(status: statusText())
+        if config.schedule.runOnStart { startPass(config.tables, reason: "start") }
+    }
+
+    private func reload() {
+        notifier.reloading(status: "reloading \(options.configPath)")
+        let fresh: PartmandConfiguration
+        do {
+            fresh = try ConfigLoader.load(path: options.configPath, environment: options.environment)
+        } catch {
+            logger.error("reload rejected, keeping the previous configuration: \(error)")
+            notifier.ready(status: "reload rejected (\(error)); " + statusText())
+            return
+        }
+        let previous = runtime
+        config = fresh
+        runtime = Runtime(fresh, logger: logger)
+        previous.pool.close()
+        schedule = fresh.schedule.schedule(systemZone: .current)
+        var kept = RetryBook(retryAfter: fresh.schedule.retryAfter)
+        for (table, entry) in retries.entries where fresh.tables.contains(where: { $0.parent == table }) {
+            kept.restore(table, entry)
+        }
+        retries = kept
+        planNextRun(after: Date())
+        logger.notice(
+            "configuration reloaded",
+            metadata: ["config": "\(fresh.source)", "tables": "\(fresh.tables.count)", "next_run": "\(nextRun)"])
+        notifier.ready(status: statusText())
+    }
+
+    private func stop(signal name: String) {
+        guard !stopping else { return }
+        stopping = true
+        logger.notice("stopping on \(name)")
+        runTimer?.cancel()
+        notifier.stopping(status: "stopping")
+        guard passRunning else { return finishStop() }
+        let timeout = config.schedule.shutdownTimeout
+        notifier.extendTimeout(by: timeout + .seconds(5))
+        runtime.engine.stopSignal.stop()
+        runtime.pool.cancelAll()
+        queue.asyncAfter(deadline: .now() + timeout.timeInterval) { [unowned self] in
+            logger.error("the running pass did not stop within \(timeout); exiting anyway")
+            exit(1)
+        }
+    }
+
+    private func finishStop() {
+        runtime.pool.close()
+        logger.notice("stopped")
+        exit(0)
+    }
+
+    // MARK: - Scheduling
+
+    private func planNextRun(after instant: Date) {
+        let jitter = config.schedule.jitter.timeInterval
+        nextRun = schedule.nextRun(after: instant).addingTimeInterval(jitter > 0 ? .random(in: 0...jitter) : 0)
+        arm()
+    }
+
+    /// Arms the wall-clock timer for the next scheduled run or retry, whichever comes first.
+    private func arm() {
+        let deadline = min(nextRun, retries.earliest ?? .distantFuture)
+        let seconds = deadline.timeIntervalSince1970
+        let wall = DispatchWallTime(
+            timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9)))
+        runTimer?.schedule(wallDeadline: wall, leeway: .milliseconds(100))
+    }
+
+    /// Runs what is due now: the scheduled pass, else the retries.
+    private func checkDue() {
+        guard !stopping else { return }
+        let now = Date()
+        if now >= nextRun {
+            planNextRun(after: now)
+            if passRunning {
+                logger.warning("a pass is still running; the scheduled pass is skipped, not run twice")
+            } else {
+                retries.clear()
+                startPass(config.tables, reason: "schedule")
+            }
+        } else if !passRunning {
+            let due = Set(retries.due(at: now))
+            if !due.isEmpty { startPass(config.tables.filter { due.contains($0.parent) }, reason: "retry") }
+        }
+        arm()
+    }
+
+    private func startPass(_ tables: [TableSpec], reason: String) {
+        guard !passRunning, !stopping, !tables.isEmpty else { return }
+        passRunning = true
+        let runtime = self.runtime
+        let runID = RunID.make()
+        logger.info("pass starting", metadata: ["reason": "\(reason)", "run_id": "\(runID)"])
+        notifier.status("pass running (\(reason)); " + statusText())
+        passQueue.async { [unowned self] in
+            let report = runtime.engine.runPass(tables, now: Date(), checkClock: true, runID: runID)
+            queue.async { self.finishPass(report, tables: tables) }
+        }
+    }
+
+    private func finishPass(_ report: PassReport, tables: [TableSpec]) {
+        passRunning = false
+        lastPass = report
+        let names = Set(tables.map(\.parent))
+        let failed =
+            report.unreachable != nil ? names : Set(report.tables.filter { $0.status == .failed }.map(\.table))
+        retries.record(failed: failed, succeeded: names.subtracting(failed), at: Date())
+        let summary = "pass finished: \(report.tables.count) tables, \(report.createdCount) created, "
+            + "\(report.retiredCount) retired, \(report.failedCount) failed"
+        logger.log(
+            level: report.succeeded ? .info : .warning, "\(summary)",
+            metadata: ["run_id": "\(report.runID)", "duration_ms": "\(report.duration.milliseconds)"])
+        if stopping { return finishStop() }
+        notifier.status(statusText())
+        checkDue()
+    }
+
+    private func statusText() -> String {
+        StatusLine.text(last: lastPass, next: nextRun, retryAt: retries.earliest, zone: schedule.timeZone)
+    }
+
+    // MARK: - Heartbeat, clock jumps, watchdog
+
+    private func startHeartbeat() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now(), repeating: .seconds(1), leeway: .milliseconds(50))
+        timer.setEventHandler { [unowned self] in beat() }
+        timer.resume()
+        sources.append(timer)
+    }
+
+    private func beat() {
+        heartbeat.beat()
+        let wall = Date()
+        let monotonic = DispatchTime.now()
+        let wallElapsed = wall.timeIntervalSince(lastWall)
+        let monotonicElapsed = Double(monotonic.uptimeNanoseconds - lastMonotonic.uptimeNanoseconds) / 1e9
+        lastWall = wall
+        lastMonotonic = monotonic
+        if abs(wallElapsed - monotonicElapsed) > Self.clockJumpTolerance {
+            logger.notice("wall clock jumped by \(Int(wallElapsed - monotonicElapsed)) s; recomputing the next run")
+            if wall < nextRun { planNextRun(after: wall) }
+        }
+        checkDue()
+    }
+
+    /// Pings the watchdog every half timeout, but only while the scheduler queue's heartbeat is fresh,
+    /// so a hung scheduler stops the pings and systemd restarts the service.
+    private func startWatchdog() {
+        guard let timeout = ServiceNotifier.watchdogTimeout() else { return }
+        let interval = timeout / 2
+        let watchdogQueue = DispatchQueue(label: "partmand.watchdog")
+        let timer = DispatchSource.makeTimerSource(queue: watchdogQueue)
+        timer.schedule(deadline: .now(), repeating: interval.timeInterval, leeway: .milliseconds(10))
+        timer.setEventHandler { [unowned self] in
+            if heartbeat.age < interval {
+                notifier.watchdogPing()
+            } else {
+                logger.error("scheduler unresponsive for \(heartbeat.age); not pinging the watchdog")
+            }
+        }
+        timer.resume()
+        sources.append(timer)
+        logger.info("watchdog enabled", metadata: ["interval_ms": "\(interval.milliseconds)"])
+    }
+
+    // MARK: - Signals
+
+    private func installSignalHandlers() {
+        var handlers: [(Int32, String, () -> Void)] = [
+            (SIGTERM, "SIGTERM", { [unowned self] in stop(signal: "SIGTERM") }),
+            (SIGINT, "SIGINT", { [unowned self] in stop(signal: "SIGINT") }),
+            (SIGHUP, "SIGHUP", { [unowned self] in reload() }),
+            (
+                SIGUSR1, "SIGUSR1",
+                { [unowned self] in
+                    logger.notice("SIGUSR1: running a pass now")
+                    retries.clear()
+                    startPass(config.tables, reason: "SIGUSR1")
+                }
+            ),
+        ]
+        if options.testHooks {
+            handlers.append(
+                (
+                    SIGUSR2, "SIGUSR2",
+                    { [unowned self] in
+                        logger.warning("test hook: stalling the scheduler queue")
+                        while true { sleep(3600) }
+                    }
+                ))
+        }
+        for (number, _, handler) in handlers {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler(handler: handler)
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import PartmandSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// End to end with the real systemd-journald and journalctl, both started in a private mount
+/// namespace (fresh /run, see ``PrivateRunNamespace``) so the host's journal is never touched.
+///
+/// journald drops fields whose names it finds invalid, so finding every PARTMAND_ field in
+/// `journalctl -o export` proves the sanitised names are acceptable to journald itself.
+@Suite(
+    "JournalLogHandler with a real journald",
+    .enabled(
+        if: PrivateRunNamespace.isAvailable && SystemdTools.journald != nil && SystemdTools.journalctl != nil,
+        "needs root, systemd-journald and journalctl")
+)
+struct JournaldIntegrationTests {
+    struct Outcome: Sendable {
+        let entries: [JournalEntry]
+        let line: UInt
+        let journaldErrors: String
+    }
+
+    @Test("entries written by the handler come out of journalctl intact")
+    func roundTrip() async throws {
+        let journald = try #require(SystemdTools.journald)
+        let journalctl = try #require(SystemdTools.journalctl)
+        let identifier = "partmand-it-\(getpid())"
+        let outcome = try await PrivateRunNamespace.run { () throws -> Outcome in
+            let daemon = try SpawnedProcess(journald, [])
+            defer {
+                daemon.terminate()
+                daemon.removeFiles()
+            }
+            try Self.waitFor(path: "/run/systemd/journal/socket", daemon: daemon)
+
+            var logger = Logger(label: "partmand.it") {
+                JournalLogHandler(label: $0, identifier: identifier, level: .debug)
+            }
+            logger[metadataKey: "run_id"] = "it-1"
+            let line: UInt = #line + 1
+            logger.warning(
+                "Default partition holds rows\nDETAIL: 3 rows beyond the newest partition",
+                metadata: [
+                    "table": "public.webhook_events", "duration_ms": "12", "sqlstate": "23514",
+                    "http.status-code": "503", "1st": "x", "_hidden": "y", String(repeating: "k", count: 80): "long",
+                ])
+            logger.debug("second entry")
+
+            // journald writes asynchronously: poll until both entries are readable.
+            let deadline = ContinuousClock.now + .seconds(15)
+            var entries: [JournalEntry] = []
+            while ContinuousClock.now < deadline {
+                let result = try SpawnedProcess.run(
+                    journalctl,
+                    [
+                        "--directory=/run/log/journal", "--output=export", "--no-pager",
+                        "SYSLOG_IDENTIFIER=\(identifier)",
+                    ])
+                if result.status == 0 { entries = try JournalWireFormat.parseExport(result.output) }
+                if entries.count >= 2 { break }
+                usleep(100_000)
+            }
+            return Outcome(entries: entries, line: line, journaldErrors: daemon.errors)
+        }
+
+        try #require(outcome.entries.count == 2, "journald said: \(outcome.journaldErrors)")
+        let entry = outcome.entries[0]
+        #expect(entry["MESSAGE"] == "Default partition holds rows\nDETAIL: 3 rows beyond the newest partition")
+        #expect(entry["PRIORITY"] == "4")
+        #expect(entry["SYSLOG_IDENTIFIER"] == identifier)
+        #expect(entry["CODE_FILE"] == "PartmandSystemdTests/JournaldIntegrationTests.swift")
+        #expect(entry["CODE_LINE"] == "\(outcome.line)")
+        #expect(entry["CODE_FUNC"] == "roundTrip()")
+        #expect(entry["_PID"] == "\(getpid())")
+        #expect(entry["PARTMAND_TABLE"] == "public.webhook_events")
+        #expect(entry["PARTMAND_RUN_ID"] == "it-1")
+        #expect(entry["PARTMAND_DURATION_MS"] == "12")
+        #expect(entry["PARTMAND_SQLSTATE"] == "23514")
+        #expect(entry["PARTMAND_HTTP_STATUS_CODE"] == "503")
+        #expect(entry["PARTMAND_1ST"] == "x")
+        #expect(entry["PARTMAND__HIDDEN"] == "y")
+        #expect(entry["PARTMAND_" + String(repeating: "K", count: 55)] == "long")
+        #expect(outcome.entries[1]["MESSAGE"] == "second entry")
+        #expect(outcome.entries[1]["PRIORITY"] == "7")
+    }
+
+    /// Waits until journald has bound its native socket (it creates it itself when not socket-activated).
+    static func waitFor(path: String, daemon: SpawnedProcess) throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while access(path, F_OK) != 0 {
+            var status: Int32 = 0
+            if waitpid(daemon.pid, &status, WNOHANG) == daemon.pid {
+                throw SystemCallError("systemd-journald exited early: \(daemon.errors)", code: ECHILD)
+            }
+            guard ContinuousClock.now < deadline else {
+                throw SystemCallError("systemd-journald did not create \(path): \(daemon.errors)", code: ETIMEDOUT)
+            }
+            usleep(20_000)
+        }
+    }
+}

@@ -1,9 +1,9 @@
 import ArgumentParser
-import PartmandDaemon
-import PartmandEngine
 import Foundation
 import Logging
 import PartmandCore
+import PartmandDaemon
+import PartmandEngine
 
 /// `partmand plan`: what a pass would do, without changing anything.
 struct PlanCommand: ParsableCommand {

@@ -29,17 +29,6 @@ public enum PartitionNaming {
         fit(parent: parent, suffix: "_default")
     }
 
-    /// `base`, or `base` with `_1`, `_2`, ... (still within 63 bytes) when `taken` already holds it.
-    public static func unique(_ base: String, taken: Set<String>) -> String {
-        if !taken.contains(base) { return base }
-        var n = 1
-        while true {
-            let candidate = fit(parent: base, suffix: "_\(n)")
-            if !taken.contains(candidate) { return candidate }
-            n += 1
-        }
-    }
-
     /// `parent + suffix`, or `parent + suffix` with `_1`, `_2`, ... when `taken` already holds it; only the
     /// parent part is shortened to fit 63 bytes, so the suffix always stays whole.
     static func unique(parent: String, suffix: String, taken: Set<String>) -> String {

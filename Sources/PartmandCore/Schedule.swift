@@ -114,8 +114,7 @@ public struct Schedule: Hashable, Sendable {
 
     /// The first multiple of `period` (counted from the Unix epoch) strictly after `instant`.
     private func nextPeriodicRun(after instant: Date, period: Duration) -> Date {
-        let (seconds, attoseconds) = period.components
-        let step = Double(seconds) + Double(attoseconds) / 1e18
+        let step = period.timeInterval
         precondition(step > 0, "a schedule period must be positive")
         // Exact for whole-second periods; the loop absorbs floating-point rounding otherwise.
         var multiple = (instant.timeIntervalSince1970 / step).rounded(.down)

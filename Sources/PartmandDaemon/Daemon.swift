@@ -193,7 +193,8 @@ public final class Daemon: @unchecked Sendable {
         let failed =
             report.unreachable != nil ? names : Set(report.tables.filter { $0.status == .failed }.map(\.table))
         retries.record(failed: failed, succeeded: names.subtracting(failed), at: Date())
-        let summary = "pass finished: \(report.tables.count) tables, \(report.createdCount) created, "
+        let summary =
+            "pass finished: \(report.tables.count) tables, \(report.createdCount) created, "
             + "\(report.retiredCount) retired, \(report.failedCount) failed"
         logger.log(
             level: report.succeeded ? .info : .warning, "\(summary)",

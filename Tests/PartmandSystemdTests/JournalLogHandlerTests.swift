@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PartmandTestSupport
 import Testing
 
 @testable import PartmandSystemd

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PartmandTestSupport
 import Testing
 
 @testable import PartmandSystemd
@@ -94,8 +95,7 @@ struct JournaldIntegrationTests {
     static func waitFor(path: String, daemon: SpawnedProcess) throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while access(path, F_OK) != 0 {
-            var status: Int32 = 0
-            if waitpid(daemon.pid, &status, WNOHANG) == daemon.pid {
+            if daemon.wait(timeout: .zero) != nil {
                 throw SystemCallError("systemd-journald exited early: \(daemon.errors)", code: ECHILD)
             }
             guard ContinuousClock.now < deadline else {

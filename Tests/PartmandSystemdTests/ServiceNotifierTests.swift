@@ -1,3 +1,4 @@
+import PartmandTestSupport
 import Testing
 
 @testable import PartmandSystemd

@@ -49,7 +49,9 @@ struct LineLogHandler: LogHandler {
 
     /// logfmt quoting: bare when safe, otherwise double-quoted with escapes.
     private static func quoted(_ value: String) -> String {
-        let safe = !value.isEmpty && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" }
+        let safe =
+            !value.isEmpty
+            && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" }
         guard !safe else { return value }
         var out = "\""
         for scalar in value.unicodeScalars {

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -8,19 +8,19 @@
 /// Cleanup is explicit (``close()``), never in `deinit`: a socket bound inside a private mount
 /// namespace must be unlinked from the thread that lives in that namespace, and `deinit` could run
 /// anywhere — in the host namespace it would unlink the host's path of the same name.
-final class DatagramSocket: @unchecked Sendable {
+public final class DatagramSocket: @unchecked Sendable {
     /// One received datagram and, with credential passing on, the sender's pid.
-    struct Datagram: Sendable {
-        let bytes: [UInt8]
-        let senderPID: pid_t?
+    public struct Datagram: Sendable {
+        public let bytes: [UInt8]
+        public let senderPID: pid_t?
     }
 
-    let path: String
+    public let path: String
     private let descriptor: Int32
 
     /// Binds a datagram socket at `path` (which must not exist). With `passCredentials` the kernel
     /// attaches every sender's pid, so tests can ignore datagrams from other processes.
-    init(bindingTo path: String, passCredentials: Bool = false) throws {
+    public init(bindingTo path: String, passCredentials: Bool = false) throws {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(path.utf8)
@@ -57,18 +57,19 @@ final class DatagramSocket: @unchecked Sendable {
     }
 
     /// A socket at a fresh short path under /tmp (sun_path holds only 108 bytes).
-    static func temporary(passCredentials: Bool = false) throws -> DatagramSocket {
+    public static func temporary(passCredentials: Bool = false) throws -> DatagramSocket {
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         return try DatagramSocket(
             bindingTo: "/tmp/partmand-test-\(getpid())-\(suffix).sock", passCredentials: passCredentials)
     }
 
     /// Waits up to `timeout` for one datagram; `nil` when none arrived.
-    func receive(timeout: Duration = .seconds(5)) throws -> Datagram? {
+    public func receive(timeout: Duration = .seconds(5)) throws -> Datagram? {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(
             timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let ready = poll(&poller, 1, milliseconds)
+        var ready: Int32
+        repeat { ready = poll(&poller, 1, max(0, milliseconds)) } while ready < 0 && errno == EINTR
         guard ready >= 0 else { throw SystemCallError("poll") }
         guard ready > 0 else { return nil }
 
@@ -96,7 +97,7 @@ final class DatagramSocket: @unchecked Sendable {
 
     /// The next datagram sent by this very process, skipping any other sender; `nil` on timeout.
     /// Needs `passCredentials`.
-    func receiveFromThisProcess(timeout: Duration = .seconds(5)) throws -> [UInt8]? {
+    public func receiveFromThisProcess(timeout: Duration = .seconds(5)) throws -> [UInt8]? {
         while let datagram = try receive(timeout: timeout) {
             if datagram.senderPID == getpid() { return datagram.bytes }
         }
@@ -104,7 +105,7 @@ final class DatagramSocket: @unchecked Sendable {
     }
 
     /// Closes the socket and removes its path. Call from the thread (mount namespace) that bound it.
-    func close() {
+    public func close() {
         Glibc.close(descriptor)
         unlink(path)
     }

@@ -60,6 +60,7 @@ mkdir -p "$WORK"
 cleanup() {
     local pids
     pids=$(jobs -p)
+    # shellcheck disable=SC2086 # one pid per word
     [ -n "$pids" ] && kill $pids 2>/dev/null || true
     "$repo/scripts/throwaway-pg" stop "$PGDIR" || true
 }
@@ -175,7 +176,7 @@ run_one() { # variant, run number
     log "== $variant run $n"
     setup_db "$variant" "$dir"
 
-    local t0 tr0 tr1 tm0 tm1 mrc=0 prc=0 pgb reader sampler
+    local t0 tr1 tm0 tm1 mrc=0 prc=0 pgb reader sampler
     t0=$(now_s)
     PGAPPNAME=pgbench pgbench -n -c "$CLIENTS" -j 2 -T "$DURATION" -P 1 -f "$WORK/insert.sql" \
         -l --aggregate-interval=1 --log-prefix="$dir/agg" >"$dir/pgbench.out" 2>"$dir/pgbench.progress" &
@@ -185,7 +186,6 @@ run_one() { # variant, run number
     sampler=$!
 
     sleep_until "$(awk -v t="$t0" -v d="$READER_START" 'BEGIN { printf "%.3f", t + d }')"
-    tr0=$(now_s)
     { PGAPPNAME=reader PGOPTIONS="-c statement_timeout=$((READER_SLEEP + 10))s" \
         q -c 'BEGIN' -c 'SELECT count(*) FROM public.webhook_events' -c "SELECT pg_sleep($READER_SLEEP)" \
         -c 'COMMIT' >"$dir/reader.log" 2>&1 || true; now_s >"$dir/reader.end"; } &

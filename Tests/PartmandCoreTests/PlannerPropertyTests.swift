@@ -69,7 +69,7 @@ struct PlannerPropertyTests {
         var partitions: [ExistingPartition] = []
         var names = Set<String>()
         func add(_ name: String, _ lower: RangeBound, _ upper: RangeBound, rng: inout SeededGenerator) {
-            let unique = names.contains(name) ? name + "_\(names.count)" : name
+            let unique = names.contains(name) ? PartitionNaming.fit(parent: name, suffix: "_\(names.count)") : name
             names.insert(unique)
             partitions.append(
                 ExistingPartition(

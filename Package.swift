@@ -125,6 +125,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PartmandPartmanTests",
+            dependencies: [
+                "PartmandEngine", "PartmandCore", "PartmandPostgres", "PartmandConfig", "PartmandTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "PartmandCLITests",
             dependencies: ["PartmandCLI", "partmand"]
         ),

@@ -11,7 +11,7 @@ public struct Partmand: ParsableCommand {
             never stall. See README.md and docs/ for the configuration file.
             """,
         subcommands: [
-            OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, ConfigCommand.self,
+            OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, ConfigCommand.self, SetupCommand.self,
         ])
 
     public init() {}

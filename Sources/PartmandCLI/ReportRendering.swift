@@ -20,6 +20,7 @@ enum ReportRendering {
                 lines += report.retired.map { "  \($0.action) \($0.name) \($0.range)" }
             }
             lines += report.findings.map { "  note: \($0)" }
+            lines += report.notices.map { "  pg_partman: \($0)" }
         }
         return lines.joined(separator: "\n")
     }
@@ -29,6 +30,7 @@ enum ReportRendering {
         let tables: [[String: Any]] = reports.map { report in
             [
                 "table": "\(report.table)",
+                "engine": report.engine.rawValue,
                 "status": report.status == .failed ? "failed" : "ok",
                 "actions": report.planned.map(actionObject),
                 "findings": report.findings.map(\.description),

@@ -45,7 +45,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
-            "database", "maintenance", "schedule", "log", "tables",
+            "database", "maintenance", "schedule", "log", "tables", "engine", "pg_partman",
         ])
         var database = try top["database"].map(parseDatabase) ?? Self.defaultDatabase
         if let url = environment["PARTMAND_DATABASE_URL"], !url.isEmpty {
@@ -55,14 +55,19 @@ public enum ConfigLoader {
         guard let tablesNode = top["tables"] else {
             throw ConfigError(file: file, line: nil, key: "tables", message: "missing: list the tables to maintain")
         }
-        return PartmandConfiguration(
+        let engine = try top["engine"].map(parseEngine) ?? .native
+        let directory = (file as NSString).deletingLastPathComponent
+        var configuration = PartmandConfiguration(
             database: database,
             maintenance: try top["maintenance"].map(parseMaintenance) ?? Self.defaultMaintenance,
             schedule: try top["schedule"].map(parseSchedule) ?? Self.defaultSchedule,
             log: try top["log"].map(parseLog) ?? Self.defaultLog,
-            tables: try parseTables(tablesNode),
+            tables: try parseTables(tablesNode, defaultEngine: engine, directory: directory),
             source: file
         )
+        configuration.engine = engine
+        configuration.partman = try top["pg_partman"].map(parsePartman) ?? PartmanOptions()
+        return configuration
     }
 
     static let defaultDatabase = DatabaseSettings(conninfo: "", poolSize: 2, connectTimeout: 10, fromEnvironment: false)
@@ -184,11 +189,40 @@ public enum ConfigLoader {
         return settings
     }
 
-    private static func parseTables(_ node: ConfigNode) throws(ConfigError) -> [TableSpec] {
+    private static func parseEngine(_ node: ConfigNode) throws(ConfigError) -> EngineKind {
+        let text = try node.string()
+        guard let engine = EngineKind(rawValue: text) else {
+            throw node.error("expected native or pg_partman, got '\(text)'")
+        }
+        return engine
+    }
+
+    private static func parsePartman(_ node: ConfigNode) throws(ConfigError) -> PartmanOptions {
+        let keys = try node.mapping(allowed: ["tables", "create_extension", "schema", "jobmon"])
+        var options = PartmanOptions()
+        if let value = keys["tables"] {
+            let text = try value.string()
+            guard let selection = PartmanOptions.Selection(rawValue: text) else {
+                throw value.error("expected all or listed, got '\(text)'")
+            }
+            options.tables = selection
+        }
+        if let value = keys["create_extension"] { options.createExtension = try value.bool() }
+        if let value = keys["schema"] {
+            options.schema = try value.string()
+            guard !options.schema.isEmpty else { throw value.error("must not be empty") }
+        }
+        if let value = keys["jobmon"] { options.jobmon = try value.bool() }
+        return options
+    }
+
+    private static func parseTables(_ node: ConfigNode, defaultEngine: EngineKind, directory: String)
+        throws(ConfigError) -> [TableSpec]
+    {
         var specs: [TableSpec] = []
         var seen: [QualifiedName: Int] = [:]
         for element in try node.sequence() {
-            let spec = try parseTable(element)
+            let spec = try parseTable(element, defaultEngine: defaultEngine, directory: directory)
             if let first = seen[spec.parent] {
                 throw element.error("\(spec.parent) is listed twice (first at line \(first))")
             }
@@ -198,10 +232,13 @@ public enum ConfigLoader {
         return specs
     }
 
-    private static func parseTable(_ node: ConfigNode) throws(ConfigError) -> TableSpec {
+    private static func parseTable(_ node: ConfigNode, defaultEngine: EngineKind, directory: String)
+        throws(ConfigError) -> TableSpec
+    {
         let keys = try node.mapping(allowed: [
             "table", "column", "interval", "premake", "retention", "retention_action", "archive_schema",
-            "default_partition", "timezone", "enabled",
+            "default_partition", "timezone", "enabled", "engine", "default_rows", "infinite_time_partitions",
+            "create",
         ])
         func required(_ key: String) throws(ConfigError) -> ConfigNode {
             guard let value = keys[key] else { throw node.error("missing required key '\(key)'") }
@@ -228,6 +265,27 @@ public enum ConfigLoader {
         if let value = keys["default_partition"] { spec.defaultPartition = try value.bool() }
         if let value = keys["timezone"] { spec.timeZone = try parseTimeZone(value) }
         if let value = keys["enabled"] { spec.enabled = try value.bool() }
+        spec.engine = try keys["engine"].map(parseEngine) ?? defaultEngine
+        if let value = keys["default_rows"] {
+            let text = try value.string()
+            guard let policy = DefaultRowsPolicy(rawValue: text) else {
+                throw value.error("expected move or refuse, got '\(text)'")
+            }
+            spec.defaultRows = policy
+        }
+        if let value = keys["infinite_time_partitions"] { spec.infiniteTimePartitions = try value.bool() }
+        if let value = keys["create"] {
+            guard spec.engine == .native else {
+                throw value.error("only for engine: native tables (pg_partman tables are created by hand, then registered)")
+            }
+            let path = try value.string()
+            guard !path.isEmpty else { throw value.error("expected the path of a SQL file") }
+            spec.createFile = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
+        }
+        if spec.engine == .pgPartman, case .archive = spec.retentionAction {
+            throw (keys["retention_action"] ?? node).error(
+                "archive is not available for engine: pg_partman tables (use drop or detach)")
+        }
         return spec
     }
 

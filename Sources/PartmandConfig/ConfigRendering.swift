@@ -39,6 +39,15 @@ public enum ConfigRendering {
             "  level: \(config.log.level)",
             "  format: \(config.log.format)",
         ]
+        let p = config.partman
+        lines += [
+            "engine: \(config.engine.rawValue)",
+            "pg_partman:",
+            "  tables: \(p.tables.rawValue)",
+            "  create_extension: \(p.createExtension)",
+            "  schema: \(quote(p.schema))",
+            "  jobmon: \(p.jobmon)",
+        ]
         lines.append(config.tables.isEmpty ? "tables: []" : "tables:")
         for table in config.tables {
             lines += [
@@ -57,7 +66,11 @@ public enum ConfigRendering {
                 "    default_partition: \(table.defaultPartition)",
                 "    timezone: \(table.timeZone.identifier)",
                 "    enabled: \(table.enabled)",
+                "    engine: \(table.engine.rawValue)",
+                "    default_rows: \(table.defaultRows.rawValue)",
+                "    infinite_time_partitions: \(table.infiniteTimePartitions)",
             ]
+            if let create = table.createFile { lines.append("    create: \(quote(create))") }
         }
         return lines.joined(separator: "\n") + "\n"
     }

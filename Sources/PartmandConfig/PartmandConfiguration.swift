@@ -8,6 +8,10 @@ public struct PartmandConfiguration: Sendable {
     public var schedule: ScheduleSettings
     public var log: LogSettings
     public var tables: [TableSpec]
+    /// The `pg_partman:` section.
+    public var partman: PartmanOptions = PartmanOptions()
+    /// The top-level `engine:` (the default for tables without their own).
+    public var engine: EngineKind = .native
     /// Where the configuration was read from.
     public var source: String
 }

@@ -3,6 +3,11 @@
 public struct NewPartition: Hashable, Sendable {
     public var name: QualifiedName
     public var range: PartitionRange
+
+    public init(name: QualifiedName, range: PartitionRange) {
+        self.name = name
+        self.range = range
+    }
 }
 
 /// A partition past retention.
@@ -12,6 +17,13 @@ public struct RetiredPartition: Hashable, Sendable {
     public var action: RetentionAction
     /// An earlier detach was interrupted; it must be finished with `DETACH … FINALIZE`.
     public var finishPendingDetach: Bool
+
+    public init(name: QualifiedName, range: PartitionRange, action: RetentionAction, finishPendingDetach: Bool) {
+        self.name = name
+        self.range = range
+        self.action = action
+        self.finishPendingDetach = finishPendingDetach
+    }
 }
 
 /// One change the planner wants made to a table.
@@ -66,6 +78,13 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
     case defaultRows(DefaultRows)
     /// `timezone` is set but the key type has no time zone, so wall-clock bounds are used as they are.
     case timeZoneIgnored(PartitionKeyType)
+    /// pg_partman set: fewer partitions lie ahead of now than `premake` asks for.
+    case premakeShortfall(ahead: Int, premake: Int)
+    /// pg_partman set: a partition lies entirely before now − retention; pg_partman retires it.
+    case retentionDue(QualifiedName, PartitionRange)
+    /// pg_partman set: default-partition rows at or after the end of the last partition, which make
+    /// pg_partman's ATTACH of a new child fail.
+    case defaultRowsBlockAttach(DefaultRows)
 
     public var description: String {
         switch self {
@@ -79,6 +98,14 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
                 + (rows.newest.map { ", newest \(ISO8601.string($0))" } ?? "")
         case .timeZoneIgnored(let type):
             "timezone does not apply to a \(type.rawValue) key; bounds are taken as wall-clock values"
+        case .premakeShortfall(let ahead, let premake):
+            "only \(ahead) partition(s) lie ahead of now; premake is \(premake)"
+        case .retentionDue(let name, let range): "\(name) \(range) is past retention"
+        case .defaultRowsBlockAttach(let rows):
+            "default partition holds \(rows.count) row(s) beyond the last partition"
+                + (rows.oldest.map { ", oldest \(ISO8601.string($0))" } ?? "")
+                + (rows.newest.map { ", newest \(ISO8601.string($0))" } ?? "")
+                + "; pg_partman's ATTACH of a new partition would fail"
         }
     }
 }

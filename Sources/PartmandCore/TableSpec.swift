@@ -18,6 +18,20 @@ public enum RetentionAction: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Who maintains a table: partmand itself, or pg_partman driven by partmand.
+public enum EngineKind: String, Hashable, Sendable, CaseIterable {
+    case native
+    case pgPartman = "pg_partman"
+}
+
+/// What to do with rows in the default partition that stand in the way of a new partition.
+public enum DefaultRowsPolicy: String, Hashable, Sendable, CaseIterable {
+    /// Report them and skip the table (pg_partman) or leave them (native).
+    case refuse
+    /// Move them into partitions of their own first.
+    case move
+}
+
 /// The desired shape of one partitioned table, from configuration.
 public struct TableSpec: Hashable, Sendable {
     public var parent: QualifiedName
@@ -34,11 +48,21 @@ public struct TableSpec: Hashable, Sendable {
     /// The zone in which boundaries of a `timestamptz` key fall (ignored for `timestamp` and `date` keys).
     public var timeZone: TimeZone
     public var enabled: Bool
+    /// Who maintains the table.
+    public var engine: EngineKind
+    /// What to do with default-partition rows that would make pg_partman's ATTACH fail.
+    public var defaultRows: DefaultRowsPolicy
+    /// pg_partman's `infinite_time_partitions` (set by `partmand setup`).
+    public var infiniteTimePartitions: Bool
+    /// A SQL file creating the partitioned parent (native tables, `partmand setup`); an absolute path.
+    public var createFile: String?
 
     public init(
         parent: QualifiedName, column: String, interval: CalendarInterval, premake: Int = 4,
         retention: CalendarInterval? = nil, retentionAction: RetentionAction = .drop,
-        defaultPartition: Bool = true, timeZone: TimeZone = TimeZone(identifier: "UTC")!, enabled: Bool = true
+        defaultPartition: Bool = true, timeZone: TimeZone = TimeZone(identifier: "UTC")!, enabled: Bool = true,
+        engine: EngineKind = .native, defaultRows: DefaultRowsPolicy = .refuse, infiniteTimePartitions: Bool = true,
+        createFile: String? = nil
     ) {
         self.parent = parent
         self.column = column
@@ -49,5 +73,9 @@ public struct TableSpec: Hashable, Sendable {
         self.defaultPartition = defaultPartition
         self.timeZone = timeZone
         self.enabled = enabled
+        self.engine = engine
+        self.defaultRows = defaultRows
+        self.infiniteTimePartitions = infiniteTimePartitions
+        self.createFile = createFile
     }
 }

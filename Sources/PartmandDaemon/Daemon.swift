@@ -14,8 +14,9 @@ import PartmandSystemd
 ///
 /// All state lives on one serial scheduler queue; passes run on a second queue so the scheduler stays
 /// responsive (signals, heartbeat, watchdog) while a long pass runs. The next run is computed from the
-/// wall clock each time and armed on a wall-clock timer; a one-second heartbeat also checks for due
-/// runs and notices clock jumps (and suspends), after which the next run is recomputed.
+/// wall clock each time and armed on a wall-clock timer; a heartbeat (every second, faster under a
+/// short watchdog) also checks for due runs and notices clock jumps (and suspends), after which the
+/// next run is recomputed.
 public final class Daemon: @unchecked Sendable {
     /// What the daemon needs from outside.
     public struct Options: Sendable {
@@ -74,8 +75,9 @@ public final class Daemon: @unchecked Sendable {
 
     private func start() {
         installSignalHandlers()
-        startHeartbeat()
-        startWatchdog()
+        let watchdogTimeout = ServiceNotifier.watchdogTimeout()
+        startHeartbeat(every: Self.heartbeatPeriod(watchdogTimeout: watchdogTimeout))
+        startWatchdog(timeout: watchdogTimeout)
         runTimer = DispatchSource.makeTimerSource(queue: queue)
         runTimer?.setEventHandler { [unowned self] in checkDue() }
         runTimer?.resume()
@@ -210,9 +212,20 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Heartbeat, clock jumps, watchdog
 
-    private func startHeartbeat() {
+    /// The heartbeat's period: a second, or a quarter of the ping interval when the watchdog is shorter,
+    /// so that a live scheduler's last beat is always well within the interval the watchdog check
+    /// demands. (With a one-second beat and `WatchdogSec=2s` the check raced the beat, skipped pings
+    /// and left 2 s gaps: a healthy service would have been killed.)
+    static func heartbeatPeriod(watchdogTimeout: Duration?) -> Duration {
+        guard let watchdogTimeout else { return .seconds(1) }
+        return max(.milliseconds(10), min(.seconds(1), watchdogTimeout / 8))
+    }
+
+    private func startHeartbeat(every period: Duration) {
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now(), repeating: .seconds(1), leeway: .milliseconds(50))
+        timer.schedule(
+            deadline: .now(), repeating: period.timeInterval,
+            leeway: .milliseconds(Int(min(50, period.milliseconds / 10))))
         timer.setEventHandler { [unowned self] in beat() }
         timer.resume()
         sources.append(timer)
@@ -235,8 +248,8 @@ public final class Daemon: @unchecked Sendable {
 
     /// Pings the watchdog every half timeout, but only while the scheduler queue's heartbeat is fresh,
     /// so a hung scheduler stops the pings and systemd restarts the service.
-    private func startWatchdog() {
-        guard let timeout = ServiceNotifier.watchdogTimeout() else { return }
+    private func startWatchdog(timeout: Duration?) {
+        guard let timeout else { return }
         let interval = timeout / 2
         let watchdogQueue = DispatchQueue(label: "partmand.watchdog")
         let timer = DispatchSource.makeTimerSource(queue: watchdogQueue)

@@ -23,7 +23,7 @@ struct RetryBook: Sendable {
         for table in succeeded { entries[table] = nil }
         for table in failed {
             let attempts = (entries[table]?.attempts ?? 0) + 1
-            let base = TimeInterval(retryAfter.components.seconds) * pow(2, Double(min(attempts - 1, 20)))
+            let base = retryAfter.timeInterval * pow(2, Double(min(attempts - 1, 20)))
             entries[table] = Entry(attempts: attempts, due: now.addingTimeInterval(min(base, Self.maxDelay)))
         }
     }

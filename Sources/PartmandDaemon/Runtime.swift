@@ -12,6 +12,6 @@ public struct Runtime: Sendable {
         let options = ConnectionOptions(
             conninfo: config.database.conninfo, connectTimeout: config.database.connectTimeout)
         pool = ConnectionPool(options: options, size: config.database.poolSize, logger: logger)
-        engine = MaintenanceEngine(pool: pool, settings: config.maintenance, logger: logger)
+        engine = MaintenanceEngine(pool: pool, settings: config.maintenance, logger: logger, partman: config.partman)
     }
 }

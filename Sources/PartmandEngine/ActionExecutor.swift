@@ -30,7 +30,12 @@ final class ActionExecutor {
 
     private var snapshot: TableSnapshot { catalog.snapshot }
     private var parent: QualifiedName { catalog.snapshot.parent }
-    private var policy: RetryPolicy { RetryPolicy(settings) }
+
+    /// Creates `new` (LIKE + CHECK + move of default rows + ATTACH, one transaction); returns the rows moved.
+    /// Used by the pg_partman driver to clear the default partition before pg_partman runs.
+    func createPartition(_ new: NewPartition) throws -> Int {
+        try create(new)
+    }
 
     /// Runs `action`; returns how many rows were moved out of the default partition.
     func execute(_ action: MaintenanceAction) throws -> Int {
@@ -232,66 +237,16 @@ final class ActionExecutor {
 
     // MARK: - Transactions, timeouts, retries
 
-    /// Runs `body` in a transaction with local timeouts, retrying lock timeouts and deadlocks.
+    private var runner: TransactionRunner {
+        TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
+    }
+
     private func inTransaction<T>(_ purpose: String, _ body: () throws -> T) throws -> T {
-        try withRetries(purpose) {
-            do {
-                try connection.execute("BEGIN", purpose: purpose)
-                try setTimeouts(lock: settings.lockTimeout, local: true, purpose: purpose)
-                let value = try body()
-                try connection.execute("COMMIT", purpose: purpose)
-                return value
-            } catch {
-                rollback()
-                throw error
-            }
-        }
+        try runner.inTransaction(purpose, body)
     }
 
-    /// Runs one statement that may not run in a transaction block, with session-level timeouts that
-    /// are reset afterwards.
-    private func outsideTransaction(
-        _ purpose: String, lockTimeout: Duration, _ body: () throws -> Void
-    ) throws {
-        try withRetries(purpose) {
-            try setTimeouts(lock: lockTimeout, local: false, purpose: purpose)
-            defer { _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout") }
-            defer { _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout") }
-            try body()
-        }
-    }
-
-    private func setTimeouts(lock: Duration, local: Bool, purpose: String) throws {
-        try connection.query(
-            "SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
-            [.text(lock.settingText), .text(settings.statementTimeout.settingText), .text(local ? "true" : "false")],
-            purpose: "set timeouts for \(purpose)")
-    }
-
-    private func withRetries<T>(_ purpose: String, _ attemptBody: () throws -> T) throws
-        -> T
-    {
-        var attempt = 0
-        while true {
-            do {
-                return try attemptBody()
-            } catch {
-                attempt += 1
-                guard let failure = error as? PostgresError, policy.isRetryable(failure), attempt <= policy.retries,
-                    connection.isOpen
-                else { throw error }
-                let delay = policy.delay(beforeRetry: attempt)
-                logger.warning(
-                    "\(purpose): \(failure.message); retry \(attempt) of \(policy.retries) in \(delay)",
-                    metadata: ["sqlstate": "\(failure.sqlState ?? "")"])
-                guard stop.sleep(for: delay) else { throw error }
-            }
-        }
-    }
-
-    private func rollback() {
-        guard connection.isOpen, connection.transactionStatus != .idle else { return }
-        _ = try? connection.execute("ROLLBACK", purpose: "roll back")
+    private func outsideTransaction(_ purpose: String, lockTimeout: Duration, _ body: () throws -> Void) throws {
+        try runner.outsideTransaction(purpose, lockTimeout: lockTimeout, body)
     }
 
     private func refusal(_ message: String) -> Refusal {

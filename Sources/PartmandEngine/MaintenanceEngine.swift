@@ -9,6 +9,8 @@ public final class MaintenanceEngine: Sendable {
     private let pool: ConnectionPool
     private let settings: MaintenanceSettings
     private let logger: Logger
+    /// The `pg_partman:` settings: which sets to maintain and p_jobmon.
+    private let partman: PartmanOptions
     /// Set to stop a running pass at the next safe point.
     public let stopSignal: StopSignal
 
@@ -18,8 +20,10 @@ public final class MaintenanceEngine: Sendable {
     static let maxClockSkew: TimeInterval = 300
 
     public init(
-        pool: ConnectionPool, settings: MaintenanceSettings, stopSignal: StopSignal = StopSignal(), logger: Logger
+        pool: ConnectionPool, settings: MaintenanceSettings, stopSignal: StopSignal = StopSignal(), logger: Logger,
+        partman: PartmanOptions = PartmanOptions()
     ) {
+        self.partman = partman
         self.pool = pool
         self.settings = settings
         self.stopSignal = stopSignal
@@ -28,11 +32,14 @@ public final class MaintenanceEngine: Sendable {
 
     /// What a pass would do, without changing anything or taking locks.
     public func plan(_ specs: [TableSpec], now: Date) throws -> [TableReport] {
-        let enabled = specs.filter(\.enabled)
-        let catalogs = try pool.withConnection { connection in
-            try CatalogReader.read(enabled, on: connection)
+        let (enabled, catalogs, partmanReports) = try pool.withConnection { connection in
+            let enabled = try withPartmanSets(specs.filter(\.enabled), on: connection)
+            let native = enabled.filter { $0.engine == .native }
+            let partmanReports = try planPartman(enabled.filter { $0.engine == .pgPartman }, now: now, on: connection)
+            return (enabled, try CatalogReader.read(native, on: connection), partmanReports)
         }
         return enabled.map { spec in
+            if let report = partmanReports[spec.parent] { return report }
             var report = TableReport(table: spec.parent, status: .ok)
             switch catalogs[spec.parent]! {
             case .failure(let error):
@@ -46,6 +53,58 @@ public final class MaintenanceEngine: Sendable {
             }
             return report
         }
+    }
+
+    /// `specs` plus, with `pg_partman: { tables: all }`, every part_config set with automatic maintenance on
+    /// that the configuration does not list (such sets use the defaults: `default_rows: refuse`).
+    private func withPartmanSets(_ specs: [TableSpec], on connection: PostgresConnection) throws -> [TableSpec] {
+        guard partman.tables == .all, let installed = try PartmanExtension.find(on: connection) else { return specs }
+        let listed = Set(specs.map(\.parent))
+        let extra = try PartmanSets.read(installed, parents: nil, on: connection).values
+            .filter { $0.automaticMaintenance == "on" && !listed.contains($0.parent) }
+            .sorted { $0.parentTable < $1.parentTable }
+            .map {
+                // The interval is not used for pg_partman sets: pg_partman's part_config decides.
+                TableSpec(parent: $0.parent, column: $0.control, interval: CalendarInterval(1, .month), engine: .pgPartman)
+            }
+        return specs + extra
+    }
+
+    /// Plans of pg_partman sets: findings only (pg_partman decides the actions).
+    private func planPartman(_ specs: [TableSpec], now: Date, on connection: PostgresConnection) throws
+        -> [QualifiedName: TableReport]
+    {
+        guard !specs.isEmpty else { return [:] }
+        let installed = try PartmanExtension.find(on: connection)
+        var reports: [QualifiedName: TableReport] = [:]
+        for spec in specs {
+            var report = TableReport(table: spec.parent, status: .ok)
+            report.engine = .pgPartman
+            do {
+                guard let installed else {
+                    throw TableError(table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
+                }
+                let inspection = try PartmanDriver.inspect(spec, partman: installed, now: now, on: connection)
+                report.findings = inspection.findings
+                report.defaultRowsLeft = inspection.catalog.snapshot.defaultRows
+                if inspection.blocking != nil && spec.defaultRows == .refuse {
+                    report.status = .failed
+                    report.errors = [
+                        TableError(
+                            table: spec.parent,
+                            message: "default-partition rows would make pg_partman fail; set default_rows: move")
+                    ]
+                }
+            } catch let error as TableError {
+                report.status = .failed
+                report.errors = [error]
+            } catch let error as PostgresError where !error.isConnectionProblem {
+                report.status = .failed
+                report.errors = [TableError(table: spec.parent, error)]
+            }
+            reports[spec.parent] = report
+        }
+        return reports
     }
 
     /// Runs one pass over the enabled tables of `specs` at instant `now`. With `checkClock`, refuses to
@@ -97,7 +156,15 @@ public final class MaintenanceEngine: Sendable {
             return report
         }
 
-        for spec in specs where spec.enabled {
+        var enabled = specs.filter(\.enabled)
+        if partman.tables == .all {
+            do {
+                enabled = try pool.withConnection { try withPartmanSets(enabled, on: $0) }
+            } catch {
+                logger.error("cannot list pg_partman sets: \(error)")
+            }
+        }
+        for spec in enabled {
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
             if stopSignal.isStopped {
@@ -120,8 +187,23 @@ public final class MaintenanceEngine: Sendable {
             try pool.withConnection { connection in
                 guard let oid = try lockTable(spec.parent, on: connection, report: &report) else { return }
                 defer { unlockTable(oid, on: connection) }
-                try maintainLocked(spec, now: now, on: connection, report: &report, logger: logger)
+                switch spec.engine {
+                case .native:
+                    try maintainLocked(spec, now: now, on: connection, report: &report, logger: logger)
+                case .pgPartman:
+                    report.engine = .pgPartman
+                    guard let installed = try PartmanExtension.find(on: connection) else {
+                        throw TableError(table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
+                    }
+                    let driver = PartmanDriver(
+                        connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
+                        stop: stopSignal, now: now, logger: logger)
+                    try driver.maintain(spec, report: &report)
+                }
             }
+        } catch let error as TableError {
+            report.status = .failed
+            report.errors.append(error)
         } catch {
             report.status = .failed
             report.errors.append(TableError(table: spec.parent, error))

@@ -23,6 +23,10 @@ public struct TableReport: Sendable {
     public var defaultRowsLeft: DefaultRows?
     public var errors: [TableError] = []
     public var duration: Duration = .zero
+    /// Who maintained the table.
+    public var engine: EngineKind = .native
+    /// Notices pg_partman sent while maintaining the set.
+    public var notices: [String] = []
 
     public init(table: QualifiedName, status: Status) {
         self.table = table

@@ -18,7 +18,8 @@ public enum TestServer {
 
     /// A new connection to the test server.
     public static func connect(_ conninfo: String? = nil) throws -> PostgresConnection {
-        try PostgresConnection.connect(ConnectionOptions(conninfo: try conninfo ?? Self.conninfo()), logger: silentLogger)
+        try PostgresConnection.connect(
+            ConnectionOptions(conninfo: try conninfo ?? Self.conninfo()), logger: silentLogger)
     }
 
     /// A lower-case name unique to this test run, e.g. `pmt_orders_1a2b3c4d`.

@@ -1,0 +1,222 @@
+import Foundation
+import Logging
+import PartmandCore
+import PartmandPostgres
+
+/// Maintains one pg_partman set, under partmand's advisory lock on the parent: checks the default
+/// partition, moves stranded rows when allowed, then calls pg_partman's `run_maintenance` for that set
+/// alone, in its own transaction with partmand's timeouts and retries.
+struct PartmanDriver {
+    let connection: PostgresConnection
+    let partman: PartmanExtension
+    let settings: MaintenanceSettings
+    let jobmon: Bool
+    let stop: StopSignal
+    let now: Date
+    let logger: Logger
+
+    /// What part_config and the catalog say about a set before maintenance.
+    struct Inspection {
+        var set: PartmanSet
+        var catalog: TableCatalog
+        var findings: [Finding]
+        /// Default-partition rows at or after the end of the last partition (they break pg_partman's ATTACH).
+        var blocking: DefaultRows?
+        /// Default-partition rows not older than the retention cutoff: those `default_rows: move` moves.
+        var movable: DefaultRows?
+        /// now − retention, when the set has a retention.
+        var cutoff: Date?
+    }
+
+    /// Reads the set's part_config row and catalog and computes the findings (premake shortfall, retention
+    /// due, default rows). Throws a TableError when the set is not registered or not range-partitioned.
+    static func inspect(_ spec: TableSpec, partman: PartmanExtension, now: Date, on connection: PostgresConnection)
+        throws -> Inspection
+    {
+        let table = PartmanSet.parentTable(spec.parent)
+        guard let set = try PartmanSets.read(partman, parents: [spec.parent], on: connection)[table] else {
+            throw TableError(
+                table: spec.parent,
+                message: "not registered with pg_partman (no row in \(partman.schema).part_config for '\(table)');"
+                    + " register it with partmand setup")
+        }
+        var catalogSpec = spec
+        catalogSpec.column = set.control
+        let catalog = try CatalogReader.read([catalogSpec], on: connection)[spec.parent]!.get()
+        let snapshot = catalog.snapshot
+        var findings: [Finding] = []
+
+        let ahead = snapshot.partitions.filter { $0.range.lower > .value(now) }.count
+        if ahead < set.premake { findings.append(.premakeShortfall(ahead: ahead, premake: set.premake)) }
+
+        var cutoff: Date?
+        if let retention = set.retention {
+            let row = try connection.query(
+                "SELECT extract(epoch FROM $1::timestamptz - $2::interval)::text AS cutoff",
+                [PostgresValue(now), .text(retention)], purpose: "compute retention cutoff of \(spec.parent)"
+            ).rows[0]
+            cutoff = Date(timeIntervalSince1970: try row.double("cutoff"))
+            for partition in snapshot.partitions where partition.range.upper <= .value(cutoff!) {
+                findings.append(.retentionDue(partition.name, partition.range))
+            }
+        }
+
+        var inspection = Inspection(set: set, catalog: catalog, findings: findings, cutoff: cutoff)
+        if let defaultPartition = snapshot.defaultPartition, let rows = snapshot.defaultRows, rows.count > 0 {
+            inspection.findings.append(.defaultRows(rows))
+            let lastUpper = snapshot.partitions.map(\.range.upper).max()
+            let blocking = try defaultRows(
+                in: defaultPartition, key: snapshot.keyColumn, from: lastUpper.map { $0.date } ?? nil,
+                on: connection)
+            if blocking.count > 0 {
+                inspection.blocking = blocking
+                inspection.findings.append(.defaultRowsBlockAttach(blocking))
+            }
+            inspection.movable = try defaultRows(
+                in: defaultPartition, key: snapshot.keyColumn, from: cutoff, on: connection)
+        }
+        return inspection
+    }
+
+    /// Count and key span of the default partition's rows with key ≥ `from` (all rows when nil).
+    private static func defaultRows(
+        in partition: QualifiedName, key: String, from: Date?, on connection: PostgresConnection
+    ) throws -> DefaultRows {
+        let column = SQL.identifier(key)
+        let row = try connection.query(
+            "SELECT count(*) AS n, extract(epoch FROM min(\(column)))::text AS oldest,"
+                + " extract(epoch FROM max(\(column)))::text AS newest FROM \(partition.sql)"
+                + " WHERE $1::timestamptz IS NULL OR \(column) >= $1::timestamptz",
+            [from.map { PostgresValue($0) }], purpose: "count rows in default partition \(partition)"
+        ).rows[0]
+        return DefaultRows(
+            count: try row.int64("n"),
+            oldest: try row.optionalDouble("oldest").map(Date.init(timeIntervalSince1970:)),
+            newest: try row.optionalDouble("newest").map(Date.init(timeIntervalSince1970:)))
+    }
+
+    /// Maintains the set; fills `report`. Errors thrown are the set's failure.
+    func maintain(_ spec: TableSpec, report: inout TableReport) throws {
+        report.engine = .pgPartman
+        let runner = TransactionRunner(
+            connection: connection, settings: settings, stop: stop, logger: logger,
+            isRetryable: Self.isRetryable)
+        // Reading the default partition needs a lock too: under lock_timeout, like everything else.
+        let inspection = try runner.inTransaction("inspect pg_partman set \(spec.parent)") {
+            try Self.inspect(spec, partman: partman, now: now, on: connection)
+        }
+        report.findings = inspection.findings
+        for finding in inspection.findings { logger.info("\(finding)") }
+        let snapshot = inspection.catalog.snapshot
+
+        if let blocking = inspection.blocking, spec.defaultRows == .refuse {
+            report.status = .failed
+            report.defaultRowsLeft = snapshot.defaultRows
+            report.errors.append(
+                TableError(
+                    table: spec.parent,
+                    message: "\(Finding.defaultRowsBlockAttach(blocking)) (column \(snapshot.keyColumn)); "
+                        + "pg_partman maintenance skipped for this set. Set default_rows: move to move them into "
+                        + "partitions of their own first, or move them by hand"))
+            return
+        }
+        if spec.defaultRows == .move, let movable = inspection.movable, movable.count > 0 {
+            let (created, moved) = try moveDefaultRows(inspection)
+            report.created += created
+            report.rowsMoved += moved
+        }
+        if stop.isStopped {
+            report.status = .skipped("shutting down")
+            return
+        }
+
+        let before = snapshot.partitions
+        let result = try runner.inTransaction("pg_partman run_maintenance for \(spec.parent)") {
+            try connection.query(
+                "SELECT \(partman.function("run_maintenance"))(p_parent_table => $1, p_analyze => false,"
+                    + " p_jobmon => $2::boolean)",
+                [.text(inspection.set.parentTable), .text(jobmon ? "true" : "false")],
+                purpose: "run pg_partman maintenance for \(spec.parent)")
+        }
+        for notice in result.notices {
+            let text = notice.message + (notice.detail.map { " (\($0))" } ?? "")
+            report.notices.append(text)
+            logger.notice("pg_partman: \(text)", metadata: ["severity": "\(notice.severity)"])
+            if notice.message.contains("maintenance already running") {
+                report.status = .skipped("pg_partman maintenance is already running in another session")
+            }
+        }
+
+        var afterSpec = spec
+        afterSpec.column = inspection.set.control
+        let after = try CatalogReader.read([afterSpec], on: connection)[spec.parent]!.get().snapshot
+        let beforeNames = Set(before.map(\.name))
+        let afterNames = Set(after.partitions.map(\.name))
+        report.created += after.partitions.filter { !beforeNames.contains($0.name) }.map(\.name)
+            .filter { !report.created.contains($0) }
+        report.retired += before.filter { !afterNames.contains($0.name) }.map {
+            RetiredPartition(
+                name: $0.name, range: $0.range, action: inspection.set.retentionKeepTable ? .detach : .drop,
+                finishPendingDetach: false)
+        }
+        if let rows = after.defaultRows, rows.count > 0 {
+            report.defaultRowsLeft = rows
+            logger.warning("\(Finding.defaultRows(rows)); they stay in the default partition")
+        }
+    }
+
+    /// pg_partman 4.x re-raises every error as P0001 with the original message: lock timeouts and deadlocks
+    /// inside it are recognised by their message (server messages in English, the default lc_messages).
+    static func isRetryable(_ error: PostgresError) -> Bool {
+        if let state = error.sqlState, RetryPolicy.retryableStates.contains(state) { return true }
+        guard error.sqlState == "P0001" else { return false }
+        return error.message.contains("canceling statement due to lock timeout")
+            || error.message.contains("deadlock detected")
+    }
+
+    /// Creates the partitions holding the movable default rows, named and bounded by pg_partman's own
+    /// `show_partition_name` (so pg_partman 4.x, which orders children by name, adopts them), each with
+    /// the native engine's LIKE + CHECK + move + ATTACH transaction.
+    private func moveDefaultRows(_ inspection: Inspection) throws -> (created: [QualifiedName], moved: Int) {
+        let snapshot = inspection.catalog.snapshot
+        guard let defaultPartition = snapshot.defaultPartition else { return ([], 0) }
+        let key = SQL.identifier(snapshot.keyColumn)
+        let slots = try connection.query(
+            """
+            SELECT DISTINCT s.partition_schema, s.partition_table, s.table_exists,
+                   extract(epoch FROM s.suffix_timestamp)::text AS lower,
+                   extract(epoch FROM s.suffix_timestamp + $2::interval)::text AS upper
+            FROM (SELECT DISTINCT \(key) AS v FROM \(defaultPartition.sql)
+                  WHERE $3::timestamptz IS NULL OR \(key) >= $3::timestamptz) d
+            CROSS JOIN LATERAL \(partman.function("show_partition_name"))($1, d.v::text) s
+            ORDER BY 4
+            """,
+            [
+                .text(inspection.set.parentTable), .text(inspection.set.partitionInterval),
+                inspection.cutoff.map { PostgresValue($0) },
+            ],
+            purpose: "name partitions for default rows of \(snapshot.parent)")
+        let executor = ActionExecutor(
+            connection: connection, catalog: inspection.catalog, settings: settings, stop: stop, now: now,
+            logger: logger)
+        var created: [QualifiedName] = []
+        var moved = 0
+        for row in slots.rows {
+            let name = QualifiedName(schema: try row.string("partition_schema"), name: try row.string("partition_table"))
+            if try row.bool("table_exists") {
+                throw TableError(
+                    table: snapshot.parent,
+                    message: "cannot move default rows into \(name): a table of that name exists but does not hold"
+                        + " their range")
+            }
+            let range = PartitionRange(
+                lower: .value(Date(timeIntervalSince1970: try row.double("lower"))),
+                upper: .value(Date(timeIntervalSince1970: try row.double("upper"))))
+            let count = try executor.createPartition(NewPartition(name: name, range: range))
+            logger.info("created \(name) for \(range) and moved \(count) row(s) from \(defaultPartition) into it")
+            created.append(name)
+            moved += count
+        }
+        return (created, moved)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import PartmandCore
+import PartmandPostgres
+
+/// Runs work on one connection in transactions with local `lock_timeout` and `statement_timeout`,
+/// retrying lock timeouts and deadlocks with backoff. Shared by the native executor and the pg_partman driver.
+struct TransactionRunner {
+    let connection: PostgresConnection
+    let settings: MaintenanceSettings
+    let stop: StopSignal
+    let logger: Logger
+    /// Decides which failures are retried; the policy's SQLSTATE rule by default.
+    var isRetryable: (PostgresError) -> Bool
+
+    init(
+        connection: PostgresConnection, settings: MaintenanceSettings, stop: StopSignal, logger: Logger,
+        isRetryable: ((PostgresError) -> Bool)? = nil
+    ) {
+        self.connection = connection
+        self.settings = settings
+        self.stop = stop
+        self.logger = logger
+        let policy = RetryPolicy(settings)
+        self.isRetryable = isRetryable ?? { policy.isRetryable($0) }
+    }
+
+    private var policy: RetryPolicy { RetryPolicy(settings) }
+
+    /// Runs `body` in a transaction with local timeouts, retrying lock timeouts and deadlocks.
+    func inTransaction<T>(_ purpose: String, _ body: () throws -> T) throws -> T {
+        try withRetries(purpose) {
+            do {
+                try connection.execute("BEGIN", purpose: purpose)
+                try setTimeouts(lock: settings.lockTimeout, local: true, purpose: purpose)
+                let value = try body()
+                try connection.execute("COMMIT", purpose: purpose)
+                return value
+            } catch {
+                rollback()
+                throw error
+            }
+        }
+    }
+
+    /// Runs one statement that may not run in a transaction block, with session-level timeouts that
+    /// are reset afterwards.
+    func outsideTransaction(_ purpose: String, lockTimeout: Duration, _ body: () throws -> Void) throws {
+        try withRetries(purpose) {
+            try setTimeouts(lock: lockTimeout, local: false, purpose: purpose)
+            defer { _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout") }
+            defer { _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout") }
+            try body()
+        }
+    }
+
+    private func setTimeouts(lock: Duration, local: Bool, purpose: String) throws {
+        try connection.query(
+            "SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
+            [.text(lock.settingText), .text(settings.statementTimeout.settingText), .text(local ? "true" : "false")],
+            purpose: "set timeouts for \(purpose)")
+    }
+
+    func withRetries<T>(_ purpose: String, _ attemptBody: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try attemptBody()
+            } catch {
+                attempt += 1
+                guard let failure = error as? PostgresError, isRetryable(failure), attempt <= policy.retries,
+                    connection.isOpen
+                else { throw error }
+                let delay = policy.delay(beforeRetry: attempt)
+                logger.warning(
+                    "\(purpose): \(failure.message); retry \(attempt) of \(policy.retries) in \(delay)",
+                    metadata: ["sqlstate": "\(failure.sqlState ?? "")"])
+                guard stop.sleep(for: delay) else { throw error }
+            }
+        }
+    }
+
+    /// Rolls back an open or failed transaction, if any.
+    func rollback() {
+        guard connection.isOpen, connection.transactionStatus != .idle else { return }
+        _ = try? connection.execute("ROLLBACK", purpose: "roll back")
+    }
+}

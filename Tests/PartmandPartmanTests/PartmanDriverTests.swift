@@ -1,0 +1,153 @@
+import Foundation
+import PartmandCore
+import PartmandEngine
+import PartmandPostgres
+import PartmandTestSupport
+import Testing
+
+@Suite("pg_partman driver (pg_partman 4.7 on the test server)", .serialized)
+struct PartmanDriverTests {
+    @Test("the extension's schema and version are found in pg_extension")
+    func findsExtension() throws {
+        let fixture = try PartmanFixture("pmext")
+        let connection = try TestServer.connect(fixture.conninfo)
+        defer { connection.close() }
+        let found = try #require(try PartmanExtension.find(on: connection))
+        #expect(found.schema == "partman")
+        #expect(found.major >= 4)
+        #expect(found.rangeType == (found.major >= 5 ? "range" : "native"))
+    }
+
+    /// pg_partman reads now(): a set whose partitions start 9 months in the past has lived through those
+    /// months; one pass must drop what is past the 6-month retention and keep premake partitions ahead.
+    @Test("a monthly set started 9 months ago: retention and premake by pg_partman, reported per set")
+    func simulatedMonths() throws {
+        let fixture = try PartmanFixture("pmref")
+        try fixture.register("webhook_events", monthsBack: 9, premake: 4, retention: "6 months")
+        try fixture.schema.run(
+            "INSERT INTO \(fixture.schema.qualified("webhook_events")) (received_at, payload)"
+                + " SELECT now() - make_interval(months => m), 'm' FROM generate_series(0, 8) m")
+        let plan = try fixture.engine.plan([fixture.spec("webhook_events")], now: Date())
+        #expect(plan[0].status == .ok)
+        #expect(plan[0].findings.contains { if case .retentionDue = $0 { true } else { false } })
+
+        let report = fixture.pass([fixture.spec("webhook_events")])
+        let table = try #require(report.tables.first)
+        #expect(table.status == .ok, "\(table.summary)")
+        #expect(table.engine == .pgPartman)
+        #expect(table.retired.count >= 2, "\(table.summary)")
+        let children = try fixture.children("webhook_events")
+        // 6 months of retention: nothing older than 7 month-slots back survives; 4 made ahead.
+        #expect(children.count >= 4 + 1 + 5 && children.count <= 4 + 1 + 7, "\(children)")
+        #expect(children.allSatisfy { $0.range(of: #"^webhook_events_p\d{4}_\d{2}$"#, options: .regularExpression) != nil })
+        #expect(try fixture.advisoryLocksHeld(on: ["webhook_events"]) == 0)
+
+        // Idempotent: a second pass changes nothing.
+        let again = fixture.pass([fixture.spec("webhook_events")])
+        #expect(again.tables[0].status == .ok && again.tables[0].created.isEmpty && again.tables[0].retired.isEmpty)
+    }
+
+    @Test("a row two years ahead in the default partition: pg_partman fails, partmand reports, then moves it")
+    func defaultRowAhead() throws {
+        let fixture = try PartmanFixture("pmdef")
+        try fixture.register("stuck")
+        try fixture.register("fine")
+        try fixture.schema.run(
+            "INSERT INTO \(fixture.schema.qualified("stuck")) (received_at, payload)"
+                + " VALUES (date_trunc('month', now()) + interval '2 years 3 days', 'future')")
+        #expect(try fixture.count("SELECT count(*) FROM \(fixture.schema.qualified("stuck_default"))") == 1)
+
+        // pg_partman's own maintenance fails on it (infinite_time_partitions is off by default in 4.7).
+        #expect(throws: PostgresError.self) {
+            try fixture.schema.run(
+                "SELECT partman.run_maintenance(p_parent_table => $1, p_analyze => false, p_jobmon => false)",
+                [.text(fixture.parentTable("stuck"))])
+        }
+
+        // refuse (the default): the set is skipped with a clear error; the other set is maintained.
+        let refused = fixture.pass([fixture.spec("stuck"), fixture.spec("fine")])
+        #expect(refused.tables[0].status == .failed)
+        let message = refused.tables[0].errors.first?.message ?? ""
+        #expect(message.contains("1 row(s) beyond the last partition") && message.contains("default_rows: move"), "\(message)")
+        #expect(refused.tables[1].status == .ok, "\(refused.tables[1].summary)")
+        #expect(try fixture.advisoryLocksHeld(on: ["stuck", "fine"]) == 0)
+
+        // move: the row goes into a partition named the pg_partman 4.7 way, and pg_partman then runs fine.
+        let before = try fixture.children("stuck")
+        let moved = fixture.pass([fixture.spec("stuck", defaultRows: .move), fixture.spec("fine")])
+        #expect(moved.tables[0].status == .ok, "\(moved.tables[0].summary)")
+        #expect(moved.tables[0].rowsMoved == 1)
+        #expect(try fixture.count("SELECT count(*) FROM \(fixture.schema.qualified("stuck_default"))") == 0)
+        let target = try fixture.schema.run(
+            "SELECT 'stuck_p' || to_char(date_trunc('month', now()) + interval '2 years', 'YYYY_MM') AS name"
+        ).rows[0]["name"]!
+        let after = try fixture.children("stuck")
+        #expect(after.contains(target), "\(after)")
+        #expect(Set(before).isSubset(of: Set(after)))
+        #expect(try fixture.count("SELECT count(*) FROM \(fixture.schema.qualified(target))") == 1)
+        // pg_partman itself now succeeds too and premakes after the moved row's partition.
+        try fixture.schema.run(
+            "SELECT partman.run_maintenance(p_parent_table => $1, p_analyze => false, p_jobmon => false)",
+            [.text(fixture.parentTable("stuck"))])
+        #expect(try fixture.advisoryLocksHeld(on: ["stuck", "fine"]) == 0)
+    }
+
+    @Test("a set whose parent is locked past lock_timeout fails; the others succeed; no lock is left")
+    func lockedSetFails() throws {
+        let fixture = try PartmanFixture("pmlock")
+        try fixture.register("busy", premake: 2)
+        try fixture.register("calm", premake: 2)
+        // Both need work: premake raised after registration.
+        try fixture.schema.run("UPDATE partman.part_config SET premake = 5, infinite_time_partitions = true WHERE parent_table LIKE $1", [.text(fixture.schema.name + ".%")])
+        let locker = try TestServer.connect(fixture.conninfo)
+        defer { locker.close() }
+        try locker.execute("BEGIN", purpose: "test")
+        try locker.execute("LOCK TABLE \(fixture.schema.qualified("busy")) IN ACCESS EXCLUSIVE MODE", purpose: "test")
+
+        let report = fixture.pass([fixture.spec("busy"), fixture.spec("calm")])
+        try locker.execute("ROLLBACK", purpose: "test")
+        #expect(report.tables[0].status == .failed)
+        #expect(report.tables[0].errors.first?.sqlState == "55P03", "\(report.tables[0].summary)")
+        #expect(report.tables[1].status == .ok, "\(report.tables[1].summary)")
+        #expect(report.tables[1].created.count >= 3, "\(report.tables[1].summary)")
+        #expect(try fixture.advisoryLocksHeld(on: ["busy", "calm"]) == 0)
+        #expect(try fixture.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()") == 0)
+
+        // Once the lock is gone the set is maintained.
+        let retry = fixture.pass([fixture.spec("busy")])
+        #expect(retry.tables[0].status == .ok, "\(retry.tables[0].summary)")
+    }
+
+    @Test("tables: all maintains every part_config set with automatic maintenance on")
+    func allSets() throws {
+        let fixture = try PartmanFixture("pmall", partman: PartmanOptions(tables: .all))
+        try fixture.register("one", premake: 2)
+        try fixture.register("two", premake: 2)
+        try fixture.schema.run("UPDATE partman.part_config SET premake = 3, infinite_time_partitions = true WHERE parent_table LIKE $1", [.text(fixture.schema.name + ".%")])
+        let report = fixture.pass([])
+        let mine = report.tables.filter { $0.table.schema == fixture.schema.name }
+        #expect(mine.map(\.table.name).sorted() == ["one", "two"])
+        #expect(mine.allSatisfy { $0.engine == .pgPartman })
+        #expect(mine.allSatisfy { $0.status == .ok && !$0.created.isEmpty }, "\(mine.map(\.summary))")
+    }
+
+    @Test("switching a set from pg_partman to native keeps every child and row")
+    func switchToNative() throws {
+        let fixture = try PartmanFixture("pmswitch")
+        try fixture.register("events", monthsBack: 3, premake: 4)
+        try fixture.schema.run(
+            "INSERT INTO \(fixture.schema.qualified("events")) (received_at, payload)"
+                + " SELECT now() - make_interval(days => d), 'd' FROM generate_series(0, 80) d")
+        try fixture.schema.run(
+            "UPDATE partman.part_config SET automatic_maintenance = 'off' WHERE parent_table = $1",
+            [.text(fixture.parentTable("events"))])
+        let children = try fixture.children("events")
+        var native = fixture.spec("events", engine: .native)
+        native.retention = nil
+        let report = fixture.pass([native])
+        #expect(report.tables[0].status == .ok, "\(report.tables[0].summary)")
+        #expect(report.tables[0].retired.isEmpty && report.tables[0].created.isEmpty, "\(report.tables[0].summary)")
+        #expect(try fixture.children("events") == children)
+        #expect(try fixture.count("SELECT count(*) FROM \(fixture.schema.qualified("events"))") == 81)
+    }
+}

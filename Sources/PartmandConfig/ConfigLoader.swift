@@ -276,7 +276,8 @@ public enum ConfigLoader {
         if let value = keys["infinite_time_partitions"] { spec.infiniteTimePartitions = try value.bool() }
         if let value = keys["create"] {
             guard spec.engine == .native else {
-                throw value.error("only for engine: native tables (pg_partman tables are created by hand, then registered)")
+                throw value.error(
+                    "only for engine: native tables (pg_partman tables are created by hand, then registered)")
             }
             let path = try value.string()
             guard !path.isEmpty else { throw value.error("expected the path of a SQL file") }

@@ -16,8 +16,9 @@ public struct PartmanOptions: Hashable, Sendable {
     /// Passed to pg_partman as `p_jobmon`.
     public var jobmon: Bool
 
-    public init(tables: Selection = .listed, createExtension: Bool = false, schema: String = "partman", jobmon: Bool = false)
-    {
+    public init(
+        tables: Selection = .listed, createExtension: Bool = false, schema: String = "partman", jobmon: Bool = false
+    ) {
         self.tables = tables
         self.createExtension = createExtension
         self.schema = schema

@@ -65,7 +65,8 @@ public final class MaintenanceEngine: Sendable {
             .sorted { $0.parentTable < $1.parentTable }
             .map {
                 // The interval is not used for pg_partman sets: pg_partman's part_config decides.
-                TableSpec(parent: $0.parent, column: $0.control, interval: CalendarInterval(1, .month), engine: .pgPartman)
+                TableSpec(
+                    parent: $0.parent, column: $0.control, interval: CalendarInterval(1, .month), engine: .pgPartman)
             }
         return specs + extra
     }
@@ -82,7 +83,8 @@ public final class MaintenanceEngine: Sendable {
             report.engine = .pgPartman
             do {
                 guard let installed else {
-                    throw TableError(table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
+                    throw TableError(
+                        table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
                 }
                 let inspection = try PartmanDriver.inspect(spec, partman: installed, now: now, on: connection)
                 report.findings = inspection.findings
@@ -193,7 +195,8 @@ public final class MaintenanceEngine: Sendable {
                 case .pgPartman:
                     report.engine = .pgPartman
                     guard let installed = try PartmanExtension.find(on: connection) else {
-                        throw TableError(table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
+                        throw TableError(
+                            table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
                     }
                     let driver = PartmanDriver(
                         connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,

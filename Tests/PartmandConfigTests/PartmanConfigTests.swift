@@ -58,7 +58,10 @@ struct PartmanConfigTests {
     @Test("mistakes name the file, line and key")
     func errors() throws {
         let cases: [(String, String, String)] = [
-            (minimalYAML + "    engine: partman\n", "partmand.yaml:5:13: tables[0].engine", "expected native or pg_partman"),
+            (
+                minimalYAML + "    engine: partman\n", "partmand.yaml:5:13: tables[0].engine",
+                "expected native or pg_partman"
+            ),
             (minimalYAML + "    default_rows: keep\n", "partmand.yaml:5:19: tables[0].default_rows", "move or refuse"),
             ("pg_partman:\n  tables: some\n" + minimalYAML, "partmand.yaml:2:11: pg_partman.tables", "all or listed"),
             ("pg_partman:\n  jobmon: 1\n" + minimalYAML, "partmand.yaml:2:11: pg_partman.jobmon", "true or false"),

@@ -39,7 +39,8 @@ struct PartmanDriverTests {
         let children = try fixture.children("webhook_events")
         // 6 months of retention: nothing older than 7 month-slots back survives; 4 made ahead.
         #expect(children.count >= 4 + 1 + 5 && children.count <= 4 + 1 + 7, "\(children)")
-        #expect(children.allSatisfy { $0.range(of: #"^webhook_events_p\d{4}_\d{2}$"#, options: .regularExpression) != nil })
+        #expect(
+            children.allSatisfy { $0.range(of: #"^webhook_events_p\d{4}_\d{2}$"#, options: .regularExpression) != nil })
         #expect(try fixture.advisoryLocksHeld(on: ["webhook_events"]) == 0)
 
         // Idempotent: a second pass changes nothing.
@@ -68,7 +69,9 @@ struct PartmanDriverTests {
         let refused = fixture.pass([fixture.spec("stuck"), fixture.spec("fine")])
         #expect(refused.tables[0].status == .failed)
         let message = refused.tables[0].errors.first?.message ?? ""
-        #expect(message.contains("1 row(s) beyond the last partition") && message.contains("default_rows: move"), "\(message)")
+        #expect(
+            message.contains("1 row(s) beyond the last partition") && message.contains("default_rows: move"),
+            "\(message)")
         #expect(refused.tables[1].status == .ok, "\(refused.tables[1].summary)")
         #expect(try fixture.advisoryLocksHeld(on: ["stuck", "fine"]) == 0)
 
@@ -98,7 +101,9 @@ struct PartmanDriverTests {
         try fixture.register("busy", premake: 2)
         try fixture.register("calm", premake: 2)
         // Both need work: premake raised after registration.
-        try fixture.schema.run("UPDATE partman.part_config SET premake = 5, infinite_time_partitions = true WHERE parent_table LIKE $1", [.text(fixture.schema.name + ".%")])
+        try fixture.schema.run(
+            "UPDATE partman.part_config SET premake = 5, infinite_time_partitions = true WHERE parent_table LIKE $1",
+            [.text(fixture.schema.name + ".%")])
         let locker = try TestServer.connect(fixture.conninfo)
         defer { locker.close() }
         try locker.execute("BEGIN", purpose: "test")
@@ -111,7 +116,9 @@ struct PartmanDriverTests {
         #expect(report.tables[1].status == .ok, "\(report.tables[1].summary)")
         #expect(report.tables[1].created.count >= 3, "\(report.tables[1].summary)")
         #expect(try fixture.advisoryLocksHeld(on: ["busy", "calm"]) == 0)
-        #expect(try fixture.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()") == 0)
+        #expect(
+            try fixture.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+                == 0)
 
         // Once the lock is gone the set is maintained.
         let retry = fixture.pass([fixture.spec("busy")])
@@ -123,7 +130,9 @@ struct PartmanDriverTests {
         let fixture = try PartmanFixture("pmall", partman: PartmanOptions(tables: .all))
         try fixture.register("one", premake: 2)
         try fixture.register("two", premake: 2)
-        try fixture.schema.run("UPDATE partman.part_config SET premake = 3, infinite_time_partitions = true WHERE parent_table LIKE $1", [.text(fixture.schema.name + ".%")])
+        try fixture.schema.run(
+            "UPDATE partman.part_config SET premake = 3, infinite_time_partitions = true WHERE parent_table LIKE $1",
+            [.text(fixture.schema.name + ".%")])
         let report = fixture.pass([])
         let mine = report.tables.filter { $0.table.schema == fixture.schema.name }
         #expect(mine.map(\.table.name).sorted() == ["one", "two"])

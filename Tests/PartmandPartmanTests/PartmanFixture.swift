@@ -122,7 +122,8 @@ final class PartmanFixture: @unchecked Sendable {
             try total
                 + count(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid"
-                        + " AND objid = to_regclass($2)::oid", [.text(String(0x7061_7274)), .text(schema.qualified(table))])
+                        + " AND objid = to_regclass($2)::oid",
+                    [.text(String(0x7061_7274)), .text(schema.qualified(table))])
         }
     }
 }

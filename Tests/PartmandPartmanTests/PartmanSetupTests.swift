@@ -17,7 +17,9 @@ struct PartmanSetupTests {
         let connection = try TestServer.connect(fixture.conninfo)
         defer { connection.close() }
         func setup(_ spec: TableSpec, dryRun: Bool = false, update: Bool = false) throws -> [PartmanSetup.Step] {
-            try PartmanSetup(connection: connection, options: PartmanOptions(), dryRun: dryRun, update: update).run([spec])
+            try PartmanSetup(connection: connection, options: PartmanOptions(), dryRun: dryRun, update: update).run([
+                spec
+            ])
         }
 
         let dry = try setup(spec, dryRun: true)
@@ -47,12 +49,16 @@ struct PartmanSetupTests {
         #expect(refused[0].failed && refused[0].message.contains("premake: 4 -> 6"), "\(refused)")
         let updated = try setup(changed, update: true)
         #expect(updated[0].changed && !updated[0].failed, "\(updated)")
-        #expect(try fixture.count("SELECT premake FROM partman.part_config WHERE parent_table = $1", [.text(fixture.parentTable("webhook_events"))]) == 6)
+        #expect(
+            try fixture.count(
+                "SELECT premake FROM partman.part_config WHERE parent_table = $1",
+                [.text(fixture.parentTable("webhook_events"))]) == 6)
 
-        // The registered set is then maintained by partmand through pg_partman.
+        // The registered set is then maintained by partmand through pg_partman (a parallel `tables: all`
+        // pass may get there first, so count children rather than this pass's creations).
         let report = fixture.pass([changed])
-        #expect(report.tables[0].status == .ok, "\(report.tables[0].summary)")
-        #expect(report.tables[0].created.count >= 2)
+        #expect(report.tables[0].status != .failed, "\(report.tables[0].summary)")
+        #expect(try fixture.children("webhook_events").count >= children.count + 2)
     }
 
     @Test("a missing table is refused with a clear message; a native table is created from its create: file")

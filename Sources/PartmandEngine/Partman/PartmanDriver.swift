@@ -202,7 +202,8 @@ struct PartmanDriver {
         var created: [QualifiedName] = []
         var moved = 0
         for row in slots.rows {
-            let name = QualifiedName(schema: try row.string("partition_schema"), name: try row.string("partition_table"))
+            let name = QualifiedName(
+                schema: try row.string("partition_schema"), name: try row.string("partition_table"))
             if try row.bool("table_exists") {
                 throw TableError(
                     table: snapshot.parent,

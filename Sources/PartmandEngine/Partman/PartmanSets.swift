@@ -19,7 +19,8 @@ public struct PartmanSet: Hashable, Sendable {
     /// The parent as a qualified name (pg_partman splits `parent_table` at its first dot).
     public var parent: QualifiedName {
         let parts = parentTable.split(separator: ".", maxSplits: 1).map(String.init)
-        return parts.count == 2 ? QualifiedName(schema: parts[0], name: parts[1]) : QualifiedName(schema: "public", name: parentTable)
+        return parts.count == 2
+            ? QualifiedName(schema: parts[0], name: parts[1]) : QualifiedName(schema: "public", name: parentTable)
     }
 
     /// `parent_table` for a qualified name, as pg_partman spells it.
@@ -32,7 +33,15 @@ public enum PartmanSets {
     public static func read(_ partman: PartmanExtension, parents: [QualifiedName]?, on connection: PostgresConnection)
         throws(PostgresError) -> [String: PartmanSet]
     {
-        let names = parents.map { "{" + $0.map { "\"" + PartmanSet.parentTable($0).replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}" }
+        let names = parents.map {
+            "{"
+                + $0.map {
+                    "\""
+                        + PartmanSet.parentTable($0).replacingOccurrences(of: "\\", with: "\\\\")
+                        .replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                }
+                .joined(separator: ",") + "}"
+        }
         let result = try connection.query(
             """
             SELECT parent_table, control, partition_type, partition_interval, premake, retention,

@@ -58,15 +58,24 @@ public struct PartmanSetup {
                 return steps
             }
             if dryRun {
-                steps.append(Step(table: nil, message: "would create extension pg_partman in schema \(options.schema)", changed: true, failed: false))
+                steps.append(
+                    Step(
+                        table: nil, message: "would create extension pg_partman in schema \(options.schema)",
+                        changed: true, failed: false))
                 return steps
             }
-            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(SQL.identifier(options.schema))", purpose: "create schema \(options.schema)")
+            try connection.execute(
+                "CREATE SCHEMA IF NOT EXISTS \(SQL.identifier(options.schema))",
+                purpose: "create schema \(options.schema)")
             try connection.execute(
                 "CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA \(SQL.identifier(options.schema))",
                 purpose: "create extension pg_partman")
             installed = try PartmanExtension.find(on: connection)
-            steps.append(Step(table: nil, message: "created extension pg_partman \(installed?.version ?? "?") in schema \(options.schema)", changed: true, failed: false))
+            steps.append(
+                Step(
+                    table: nil,
+                    message: "created extension pg_partman \(installed?.version ?? "?") in schema \(options.schema)",
+                    changed: true, failed: false))
         }
         guard let installed else { return steps }
         let sets = try PartmanSets.read(installed, parents: partmanSpecs.map(\.parent), on: connection)
@@ -74,7 +83,10 @@ public struct PartmanSetup {
             do {
                 steps += try setUp(spec, existing: sets[PartmanSet.parentTable(spec.parent)], partman: installed)
             } catch {
-                steps.append(Step(table: spec.parent, message: "\(TableError(table: spec.parent, error).message)", changed: false, failed: true))
+                steps.append(
+                    Step(
+                        table: spec.parent, message: "\(TableError(table: spec.parent, error).message)", changed: false,
+                        failed: true))
             }
         }
         return steps
@@ -86,17 +98,22 @@ public struct PartmanSetup {
     }
 
     private func setUpNative(_ spec: TableSpec) throws -> Step {
-        if try exists(spec.parent) { return Step(table: spec.parent, message: "exists; nothing to do", changed: false, failed: false) }
+        if try exists(spec.parent) {
+            return Step(table: spec.parent, message: "exists; nothing to do", changed: false, failed: false)
+        }
         guard let file = spec.createFile else {
             return Step(
-                table: spec.parent, message: "table does not exist and has no create: SQL file; create it with"
+                table: spec.parent,
+                message: "table does not exist and has no create: SQL file; create it with"
                     + " PARTITION BY RANGE (\(spec.column)) or set create:", changed: false, failed: true)
         }
         let sql: String
         do {
             sql = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            return Step(table: spec.parent, message: "cannot read \(file): \(error.localizedDescription)", changed: false, failed: true)
+            return Step(
+                table: spec.parent, message: "cannot read \(file): \(error.localizedDescription)", changed: false,
+                failed: true)
         }
         if dryRun { return Step(table: spec.parent, message: "would run \(file)", changed: true, failed: false) }
         try connection.execute("BEGIN", purpose: "create \(spec.parent)")
@@ -118,17 +135,31 @@ public struct PartmanSetup {
         let desired = Self.desired(spec)
         guard let existing else {
             guard try exists(spec.parent) else {
-                return [Step(table: spec.parent, message: "table does not exist; create it (PARTITION BY RANGE (\(spec.column))) first", changed: false, failed: true)]
+                return [
+                    Step(
+                        table: spec.parent,
+                        message: "table does not exist; create it (PARTITION BY RANGE (\(spec.column))) first",
+                        changed: false, failed: true)
+                ]
             }
             if dryRun {
-                return [Step(table: spec.parent, message: "would register with pg_partman \(partman.version): interval \(spec.interval), premake \(spec.premake), retention \(desired["retention"]!.isEmpty ? "none" : desired["retention"]!)", changed: true, failed: false)]
+                return [
+                    Step(
+                        table: spec.parent,
+                        message:
+                            "would register with pg_partman \(partman.version): interval \(spec.interval), premake \(spec.premake), retention \(desired["retention"]!.isEmpty ? "none" : desired["retention"]!)",
+                        changed: true, failed: false)
+                ]
             }
             try connection.execute("BEGIN", purpose: "register \(spec.parent)")
             do {
                 try connection.query(
                     "SELECT \(partman.function("create_parent"))(p_parent_table => $1, p_control => $2,"
                         + " p_type => $3, p_interval => $4, p_premake => $5::int)",
-                    [.text(parentTable), .text(spec.column), .text(partman.rangeType), .text(spec.interval.description), .text(String(spec.premake))],
+                    [
+                        .text(parentTable), .text(spec.column), .text(partman.rangeType),
+                        .text(spec.interval.description), .text(String(spec.premake)),
+                    ],
                     purpose: "pg_partman create_parent for \(spec.parent)")
                 try apply(desired, to: parentTable, partman: partman)
                 try connection.execute("COMMIT", purpose: "register \(spec.parent)")
@@ -136,7 +167,11 @@ public struct PartmanSetup {
                 _ = try? connection.execute("ROLLBACK", purpose: "roll back")
                 throw error
             }
-            return [Step(table: spec.parent, message: "registered with pg_partman \(partman.version)", changed: true, failed: false)]
+            return [
+                Step(
+                    table: spec.parent, message: "registered with pg_partman \(partman.version)", changed: true,
+                    failed: false)
+            ]
         }
         let current: [String: String] = [
             "premake": String(existing.premake), "retention": existing.retention ?? "",
@@ -145,21 +180,39 @@ public struct PartmanSetup {
         ]
         var differences: [String] = []
         for key in desired.keys.sorted() where !(try same(key, current[key]!, desired[key]!)) {
-            differences.append("\(key): \(current[key]!.isEmpty ? "null" : current[key]!) -> \(desired[key]!.isEmpty ? "null" : desired[key]!)")
+            differences.append(
+                "\(key): \(current[key]!.isEmpty ? "null" : current[key]!) -> \(desired[key]!.isEmpty ? "null" : desired[key]!)"
+            )
         }
         let intervalSame = try same("partition_interval", existing.partitionInterval, spec.interval.description)
         var steps: [Step] = []
         if !intervalSame || existing.control != spec.column {
-            steps.append(Step(table: spec.parent, message: "registered with interval \(existing.partitionInterval) on \(existing.control), configured \(spec.interval) on \(spec.column); setup never changes these (re-create the set by hand)", changed: false, failed: true))
+            steps.append(
+                Step(
+                    table: spec.parent,
+                    message:
+                        "registered with interval \(existing.partitionInterval) on \(existing.control), configured \(spec.interval) on \(spec.column); setup never changes these (re-create the set by hand)",
+                    changed: false, failed: true))
         }
         guard !differences.isEmpty else {
-            return steps + [Step(table: spec.parent, message: "already registered with these settings; nothing to do", changed: false, failed: false)]
+            return steps + [
+                Step(
+                    table: spec.parent, message: "already registered with these settings; nothing to do",
+                    changed: false, failed: false)
+            ]
         }
         let diff = differences.joined(separator: ", ")
         guard update else {
-            return steps + [Step(table: spec.parent, message: "registered with other settings (\(diff)); run setup --update to apply", changed: false, failed: true)]
+            return steps + [
+                Step(
+                    table: spec.parent,
+                    message: "registered with other settings (\(diff)); run setup --update to apply", changed: false,
+                    failed: true)
+            ]
         }
-        if dryRun { return steps + [Step(table: spec.parent, message: "would update \(diff)", changed: true, failed: false)] }
+        if dryRun {
+            return steps + [Step(table: spec.parent, message: "would update \(diff)", changed: true, failed: false)]
+        }
         try apply(desired, to: parentTable, partman: partman)
         return steps + [Step(table: spec.parent, message: "updated \(diff)", changed: true, failed: false)]
     }

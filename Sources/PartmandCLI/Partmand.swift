@@ -11,7 +11,8 @@ public struct Partmand: ParsableCommand {
             never stall. See README.md and docs/ for the configuration file.
             """,
         subcommands: [
-            OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, ConfigCommand.self, SetupCommand.self,
+            OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, SetupCommand.self,
+            ConfigCommand.self,
         ])
 
     public init() {}

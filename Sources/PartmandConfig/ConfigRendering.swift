@@ -29,7 +29,7 @@ public enum ConfigRendering {
         } else {
             lines.append("  at: [" + s.at.map { quote($0.description) }.joined(separator: ", ") + "]")
         }
-        lines.append("  timezone: \(s.timeZone?.identifier ?? "\(TimeZone.current.identifier)  # system zone")")
+        lines.append("  timezone: \(s.timeZone.map(zoneName) ?? "\(zoneName(.current))  # system zone")")
         lines += [
             "  run_on_start: \(s.runOnStart)",
             "  jitter: \(duration(s.jitter))",
@@ -64,7 +64,7 @@ public enum ConfigRendering {
             }
             lines += [
                 "    default_partition: \(table.defaultPartition)",
-                "    timezone: \(table.timeZone.identifier)",
+                "    timezone: \(zoneName(table.timeZone))",
                 "    enabled: \(table.enabled)",
                 "    engine: \(table.engine.rawValue)",
                 "    default_rows: \(table.defaultRows.rawValue)",
@@ -73,6 +73,11 @@ public enum ConfigRendering {
             if let create = table.createFile { lines.append("    create: \(quote(create))") }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The zone's IANA name; Foundation on Linux names UTC "GMT", which reads as a mistake.
+    private static func zoneName(_ zone: TimeZone) -> String {
+        zone.identifier == "GMT" ? "UTC" : zone.identifier
     }
 
     /// A table name as the loader reads it back: a part is double-quoted unless it is a plain lower-case identifier.

@@ -247,7 +247,12 @@ public final class MaintenanceEngine: Sendable {
     private func maintainLocked(
         _ spec: TableSpec, now: Date, on connection: PostgresConnection, report: inout TableReport, logger: Logger
     ) throws {
-        let catalog = try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
+        // Read under lock_timeout too: counting the default partition's rows must not queue
+        // behind someone's ACCESS EXCLUSIVE request for long.
+        let reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
+        let catalog = try reader.inTransaction("read the catalog of \(spec.parent)") {
+            try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
+        }
         let plan = Planner.plan(spec, catalog.snapshot, now: now)
         report.planned = plan.actions
         report.findings = plan.findings
@@ -286,8 +291,9 @@ public final class MaintenanceEngine: Sendable {
         if let defaultPartition = catalog.snapshot.defaultPartition,
             report.rowsMoved > 0 || (catalog.snapshot.defaultRows?.count ?? 0) > 0
         {
-            let left = try CatalogReader.defaultRows(
-                in: defaultPartition, key: catalog.snapshot.keyColumn, on: connection)
+            let left = try reader.inTransaction("count rows left in \(defaultPartition)") {
+                try CatalogReader.defaultRows(in: defaultPartition, key: catalog.snapshot.keyColumn, on: connection)
+            }
             report.defaultRowsLeft = left
             if left.count > 0 {
                 logger.warning(

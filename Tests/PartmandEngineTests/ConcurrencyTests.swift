@@ -72,6 +72,27 @@ import Testing
         #expect(leftovers == "0")
     }
 
+    @Test func lockedDefaultPartitionFailsFastInsteadOfHanging() throws {
+        let fixture = try EngineFixture("lockeddefault")
+        try fixture.createParent("events")
+        let defaultPartition = fixture.schema.qualified("events_default")
+        try fixture.schema.run(
+            "CREATE TABLE \(defaultPartition) PARTITION OF \(fixture.schema.qualified("events")) DEFAULT")
+        try fixture.schema.run(
+            "INSERT INTO \(fixture.schema.qualified("events")) (received_at) VALUES ('2030-01-01+00')")
+        let blocker = try TestServer.connect()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute("LOCK TABLE \(defaultPartition) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+
+        let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
+        try blocker.execute("ROLLBACK", purpose: "unblock")
+
+        #expect(report.tables[0].status == .failed)
+        #expect(report.tables[0].errors.first?.sqlState == "55P03")
+        #expect(try fixture.partmandAdvisoryLocksHeld(on: ["events"]) == 0)
+    }
+
     @Test func lockReleasedDuringBackoffIsRetriedToSuccess() throws {
         let settings = MaintenanceSettings(
             lockTimeout: .milliseconds(100), statementTimeout: .seconds(30), retries: 8,

@@ -133,7 +133,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PartmandCLITests",
-            dependencies: ["PartmandCLI", "partmand"]
+            dependencies: [
+                "PartmandCLI", "partmand", "PartmandCore", "PartmandEngine", "PartmandPostgres", "PartmandTestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

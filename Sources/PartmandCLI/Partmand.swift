@@ -12,7 +12,7 @@ public struct Partmand: ParsableCommand {
             """,
         subcommands: [
             OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, SetupCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, HealthCommand.self,
         ])
 
     public init() {}

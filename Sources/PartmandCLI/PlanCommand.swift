@@ -4,6 +4,7 @@ import Logging
 import PartmandCore
 import PartmandDaemon
 import PartmandEngine
+import PartmandPostgres
 
 /// `partmand plan`: what a pass would do, without changing anything.
 struct PlanCommand: ParsableCommand {
@@ -32,14 +33,21 @@ struct PlanCommand: ParsableCommand {
 
     /// Plans `specs` and prints the result; shared with `once --dry-run`.
     static func show(_ specs: [TableSpec], runtime: Runtime, now: Date, json: Bool) throws {
-        let reports: [TableReport]
+        let reports = try plan(specs, runtime: runtime, now: now)
+        print(json ? ReportRendering.json(reports, now: now) : ReportRendering.text(reports, planned: true))
+        if reports.contains(where: { $0.status == .failed }) { throw ExitCode.tableFailed }
+    }
+
+    /// The engine's plan; exits 69 when the database cannot be reached, 1 on any other database error.
+    static func plan(_ specs: [TableSpec], runtime: Runtime, now: Date) throws -> [TableReport] {
         do {
-            reports = try runtime.engine.plan(specs, now: now)
+            return try runtime.engine.plan(specs, now: now)
+        } catch let error as PostgresError where !error.isConnectionProblem {
+            printError("error: \(error)")
+            throw ExitCode.tableFailed
         } catch {
             printError("database unreachable: \(error)")
             throw ExitCode.unavailable
         }
-        print(json ? ReportRendering.json(reports, now: now) : ReportRendering.text(reports, planned: true))
-        if reports.contains(where: { $0.status == .failed }) { throw ExitCode.tableFailed }
     }
 }

@@ -30,7 +30,19 @@ import Testing
             firstReport.mutate { $0 = fixture.pass(specs, at: "2026-11-26T10:00:00Z") }
             finished.signal()
         }
-        Thread.sleep(forTimeInterval: 0.8)
+        // Restart only once the pass is really waiting for table a's lock (a loaded machine may be slow
+        // to get there); it then sits in its retry loop for several seconds.
+        let observer = try TestServer.connect(cluster.conninfo)
+        var waiting = false
+        for _ in 0..<200 where !waiting {
+            let row = try observer.query(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted", purpose: "wait for the pass to block"
+            ).rows[0]
+            waiting = row["n"] != "0"
+            if !waiting { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        observer.close()
+        try #require(waiting, "the pass never waited for the lock")
         try cluster.restart()
         #expect(finished.wait(timeout: .now() + 60) == .success, "the interrupted pass must end")
         let first = try #require(firstReport.value)

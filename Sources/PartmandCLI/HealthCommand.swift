@@ -1,0 +1,52 @@
+import ArgumentParser
+import Logging
+import PartmandCore
+import PartmandDaemon
+import PartmandEngine
+
+/// `partmand health`: a read-only check of the tables for monitoring.
+struct HealthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "health",
+        abstract: "Check that inserts land in real partitions and that nothing is overdue, for monitoring.",
+        discussion: """
+            Reads the catalog (no locks, no DDL) and prints one line per table, worst first: CRITICAL when \
+            no partition holds now or the table cannot be read; WARNING when fewer partitions lie ahead than \
+            premake, retention is overdue or the default partition holds rows; OK otherwise. It checks the \
+            tables, not a running partmand process.
+
+            Exit status (Nagios convention): 0 all tables OK, 1 some WARNING, 2 some CRITICAL; \
+            69 database unreachable, 78 bad configuration, 64 bad command line.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var time: NowOption
+
+    @Option(name: .long, help: ArgumentHelp("Only check this table (repeatable).", valueName: "schema.table"))
+    var table: [String] = []
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let config = try common.start()
+        let now = try time.resolve(environment: common.environment)
+        let specs = try config.tables(named: table)
+        let runtime = Runtime(config, logger: Logger(label: "partmand"))
+        defer { runtime.pool.close() }
+
+        let reports = try PlanCommand.plan(specs, runtime: runtime, now: now.date)
+        let premake = Dictionary(specs.map { ($0.parent, $0.premake) }, uniquingKeysWith: { first, _ in first })
+        let assessments = HealthAssessment.worstFirst(
+            reports.map { report in
+                HealthAssessment(
+                    report, now: now.date, premake: report.engine == .native ? premake[report.table] : nil)
+            })
+        print(
+            json
+                ? HealthAssessment.json(assessments, now: now.date)
+                : HealthAssessment.text(assessments))
+        let overall = HealthAssessment.overall(assessments)
+        if overall != .ok { throw ExitCode(overall.exitCode) }
+    }
+}

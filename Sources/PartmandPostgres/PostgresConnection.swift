@@ -72,9 +72,6 @@ public final class PostgresConnection: @unchecked Sendable {
     public func query(_ sql: String, _ parameters: [PostgresValue?] = [], purpose: String) throws(PostgresError)
         -> QueryResult
     {
-        guard let handle else {
-            throw PostgresError(kind: .closed, message: "connection is closed", purpose: purpose)
-        }
         if let position = parameters.firstIndex(where: { $0?.text.utf8.contains(0) ?? false }) {
             // libpq would silently cut the value at the NUL byte; the server refuses NUL in text.
             throw PostgresError(
@@ -84,12 +81,30 @@ public final class PostgresConnection: @unchecked Sendable {
                 purpose: purpose
             )
         }
+        return try run(purpose: purpose) { handle in
+            Self.withCStringArray(parameters.map { $0?.text }) { values in
+                PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        }
+    }
+
+    /// Runs a script of one or more statements without parameters through the simple query protocol
+    /// (`PQexec`), such as an operator's SQL file; stops at the first error.
+    public func executeScript(_ sql: String, purpose: String) throws(PostgresError) {
+        try run(purpose: purpose) { handle in PQexec(handle, sql) }
+    }
+
+    /// Sends one request with `send`, collecting notices, and turns the result into a QueryResult or
+    /// a PostgresError.
+    @discardableResult
+    private func run(purpose: String, _ send: (OpaquePointer) -> OpaquePointer?) throws(PostgresError) -> QueryResult {
+        guard let handle else {
+            throw PostgresError(kind: .closed, message: "connection is closed", purpose: purpose)
+        }
         logger.debug("running statement", metadata: ["purpose": "\(purpose)"])
         pendingNotices = []
         cancelHandle.setRunning(true)
-        let result = Self.withCStringArray(parameters.map { $0?.text }) { values in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-        }
+        let result = send(handle)
         cancelHandle.setRunning(false)
         defer { PQclear(result) }
         let notices = pendingNotices

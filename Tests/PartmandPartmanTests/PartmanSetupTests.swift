@@ -71,8 +71,11 @@ struct PartmanSetupTests {
         #expect(missing[0].failed && missing[0].message.contains("does not exist"), "\(missing)")
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(fixture.schema.name).sql").path
-        try "CREATE TABLE \(fixture.schema.qualified("audit")) (at timestamptz NOT NULL) PARTITION BY RANGE (at);"
-            .write(toFile: file, atomically: true, encoding: .utf8)
+        // A file of several statements, like config/reference-schema.sql.
+        try """
+        CREATE TABLE \(fixture.schema.qualified("audit")) (at timestamptz NOT NULL) PARTITION BY RANGE (at);
+        CREATE INDEX ON \(fixture.schema.qualified("audit")) (at);
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         var native = fixture.spec("audit", engine: .native)
         let refused = try setup.run([native])

@@ -118,7 +118,7 @@ public struct PartmanSetup {
         if dryRun { return Step(table: spec.parent, message: "would run \(file)", changed: true, failed: false) }
         try connection.execute("BEGIN", purpose: "create \(spec.parent)")
         do {
-            try connection.execute(sql, purpose: "run \(file)")
+            try connection.executeScript(sql, purpose: "run \(file)")
             guard try exists(spec.parent) else {
                 throw TableError(table: spec.parent, message: "\(file) ran but did not create \(spec.parent)")
             }

@@ -46,6 +46,10 @@ public final class Daemon: @unchecked Sendable {
     private var nextRun = Date.distantFuture
     private var retries: RetryBook
     private var passRunning = false
+    /// The runtime the running pass uses (it may be older than `runtime` after a reload).
+    private var passRuntime: Runtime?
+    /// Runtimes replaced by a reload while a pass still used them; closed when the pass ends.
+    private var replacedRuntimes: [Runtime] = []
     private var lastPass: PassReport?
     private var stopping = false
     private var sources: [DispatchSourceProtocol] = []
@@ -102,7 +106,11 @@ public final class Daemon: @unchecked Sendable {
         let previous = runtime
         config = fresh
         runtime = Runtime(fresh, logger: logger)
-        previous.pool.close()
+        if passRunning {
+            replacedRuntimes.append(previous)
+        } else {
+            previous.pool.close()
+        }
         schedule = fresh.schedule.schedule(systemZone: .current)
         var kept = RetryBook(retryAfter: fresh.schedule.retryAfter)
         for (table, entry) in retries.entries where fresh.tables.contains(where: { $0.parent == table }) {
@@ -125,8 +133,9 @@ public final class Daemon: @unchecked Sendable {
         guard passRunning else { return finishStop() }
         let timeout = config.schedule.shutdownTimeout
         notifier.extendTimeout(by: timeout + .seconds(5))
-        runtime.engine.stopSignal.stop()
-        runtime.pool.cancelAll()
+        let active = passRuntime ?? runtime
+        active.engine.stopSignal.stop()
+        active.pool.cancelAll()
         queue.asyncAfter(deadline: .now() + timeout.timeInterval) { [unowned self] in
             logger.error("the running pass did not stop within \(timeout); exiting anyway")
             exit(1)
@@ -179,6 +188,7 @@ public final class Daemon: @unchecked Sendable {
         guard !passRunning, !stopping, !tables.isEmpty else { return }
         passRunning = true
         let runtime = self.runtime
+        passRuntime = runtime
         let runID = RunID.make()
         logger.info("pass starting", metadata: ["reason": "\(reason)", "run_id": "\(runID)"])
         notifier.status("pass running (\(reason)); " + statusText())
@@ -190,6 +200,9 @@ public final class Daemon: @unchecked Sendable {
 
     private func finishPass(_ report: PassReport, tables: [TableSpec]) {
         passRunning = false
+        passRuntime = nil
+        for replaced in replacedRuntimes { replaced.pool.close() }
+        replacedRuntimes = []
         lastPass = report
         let names = Set(tables.map(\.parent))
         let failed =

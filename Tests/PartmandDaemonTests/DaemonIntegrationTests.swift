@@ -172,8 +172,12 @@ struct DaemonIntegrationTests {
 
     // MARK: - Stop
 
-    @Test("SIGTERM while a statement waits for a lock: STOPPING=1, cancelled, rolled back, unlocked, exit 0")
-    func stopDuringBlockedStatement() throws {
+    /// With `reloadFirst`, a SIGHUP arrives while the pass waits: the stop must still cancel the pass,
+    /// which runs on the runtime from before the reload.
+    @Test(
+        "SIGTERM while a statement waits for a lock: STOPPING=1, cancelled, rolled back, unlocked, exit 0",
+        arguments: [false, true])
+    func stopDuringBlockedStatement(reloadFirst: Bool) throws {
         let fixture = try DaemonFixture()
         defer { fixture.drop() }
         try fixture.createParent("events")
@@ -209,6 +213,11 @@ struct DaemonIntegrationTests {
         }
         let backend = try #require(waiting, "partmand never waited for the lock; stderr:\n\(daemon.stderr)")
         #expect(try advisoryLocks(fixture, oid: oid, pid: backend) == 1)
+        if reloadFirst {
+            daemon.send(SIGHUP)
+            try daemon.waitFor("RELOADING=1") { $0["RELOADING"] == "1" }
+            try daemon.waitFor("READY=1 after reload") { $0.isReady }
+        }
 
         let stopAt = ContinuousClock.now
         daemon.send(SIGTERM)

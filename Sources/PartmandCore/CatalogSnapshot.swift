@@ -56,12 +56,4 @@ public struct TableSnapshot: Hashable, Sendable {
         self.defaultPartition = defaultPartition
         self.defaultRows = defaultRows
     }
-
-    /// Holes between consecutive partitions.
-    public var gaps: [PartitionRange] {
-        zip(partitions, partitions.dropFirst()).compactMap { previous, next in
-            previous.range.upper < next.range.lower
-                ? PartitionRange(lower: previous.range.upper, upper: next.range.lower) : nil
-        }
-    }
 }

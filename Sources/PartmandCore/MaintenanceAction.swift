@@ -68,8 +68,6 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
 
 /// Something the planner noticed and deliberately left alone.
 public enum Finding: Hashable, Sendable, CustomStringConvertible {
-    /// A hole between existing partitions before the maintained window (rows there go to the default).
-    case gapOutsideWindow(PartitionRange)
     /// A default partition exists although the configuration says none is wanted; partmand never drops it.
     case unwantedDefaultPartition(QualifiedName)
     /// A partition is pending detach but not past retention; left for whoever started the detach.
@@ -88,7 +86,6 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .gapOutsideWindow(let range): "gap \(range) lies before the maintained window; left as it is"
         case .unwantedDefaultPartition(let name):
             "default partition \(name) exists but default_partition is false; partmand never drops it"
         case .pendingDetachNotDue(let name): "\(name) is pending detach but not past retention; left alone"

@@ -31,10 +31,9 @@ public enum Planner {
         }
 
         let creates = partitionsToCreate(spec, snapshot, calendar: calendar, now: now, cutoff: cutoff)
-        findings += gapsOutsideWindow(snapshot, before: creates.windowStart)
 
-        var actions = creates.partitions.map(MaintenanceAction.createPartition)
-        var taken = Set(snapshot.partitions.map(\.name.name) + creates.partitions.map(\.name.name))
+        var actions = creates.map(MaintenanceAction.createPartition)
+        var taken = Set(snapshot.partitions.map(\.name.name) + creates.map(\.name.name))
         if let defaultPartition = snapshot.defaultPartition {
             taken.insert(defaultPartition.name)
             if !spec.defaultPartition { findings.append(.unwantedDefaultPartition(defaultPartition)) }
@@ -53,14 +52,9 @@ public enum Planner {
         return MaintenancePlan(table: spec.parent, actions: actions, findings: findings)
     }
 
-    private struct Creates {
-        var partitions: [NewPartition]
-        var windowStart: RangeBound
-    }
-
     private static func partitionsToCreate(
         _ spec: TableSpec, _ snapshot: TableSnapshot, calendar: PartitionCalendar, now: Date, cutoff: Date?
-    ) -> Creates {
+    ) -> [NewPartition] {
         let currentSlot = calendar.slot(containing: now)
         let windowEnd = RangeBound.value(calendar.boundary(ofSlot: currentSlot + spec.premake + 1))
         let survivors = snapshot.partitions.filter { partition in
@@ -75,7 +69,7 @@ public enum Planner {
         }
         // A MINVALUE partition starting the window covers everything up to its upper bound.
         guard let startDate = windowStart.date ?? survivors.first?.range.upper.date else {
-            return Creates(partitions: [], windowStart: windowStart)  // it reaches MAXVALUE: nothing to make
+            return []  // it reaches MAXVALUE: nothing to make
         }
 
         let existing = snapshot.partitions.map(\.range)
@@ -97,13 +91,7 @@ public enum Planner {
             }
             slot += 1
         }
-        return Creates(partitions: created, windowStart: windowStart)
+        return created
     }
 
-    private static func gapsOutsideWindow(_ snapshot: TableSnapshot, before windowStart: RangeBound) -> [Finding] {
-        snapshot.gaps.compactMap { gap in
-            guard gap.lower < windowStart else { return nil }
-            return .gapOutsideWindow(PartitionRange(lower: gap.lower, upper: min(gap.upper, windowStart)))
-        }
-    }
 }

@@ -170,8 +170,6 @@ struct HealthAssessmentTests {
     func informational() {
         let health = HealthAssessment(
             report(findings: [
-                .gapOutsideWindow(
-                    PartitionRange(from: date("2025-01-01T00:00:00Z"), to: date("2025-02-01T00:00:00Z"))),
                 .timeZoneIgnored(.date),
                 .unwantedDefaultPartition(QualifiedName(schema: "public", name: "webhook_events_default")),
             ]), now: now, premake: 4)

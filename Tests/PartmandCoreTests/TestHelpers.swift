@@ -164,3 +164,13 @@ struct SeededGenerator: RandomNumberGenerator {
         values[Int.random(in: 0..<values.count, using: &self)]
     }
 }
+
+extension TableSnapshot {
+    /// Holes between consecutive partitions (for assertions about coverage).
+    var gaps: [PartitionRange] {
+        zip(partitions, partitions.dropFirst()).compactMap { previous, next in
+            previous.range.upper < next.range.lower
+                ? PartitionRange(lower: previous.range.upper, upper: next.range.lower) : nil
+        }
+    }
+}

@@ -126,10 +126,13 @@ public enum ConfigLoader {
 
     private static func parseMaintenance(_ node: ConfigNode) throws(ConfigError) -> MaintenanceSettings {
         let keys = try node.mapping(allowed: [
-            "lock_timeout", "statement_timeout", "retries", "backoff", "max_backoff",
+            "lock_timeout", "exclusive_lock_timeout", "statement_timeout", "retries", "backoff", "max_backoff",
         ])
         var settings = defaultMaintenance
         if let value = keys["lock_timeout"] { settings.lockTimeout = try parsePositiveDuration(value) }
+        if let value = keys["exclusive_lock_timeout"] {
+            settings.exclusiveLockTimeout = try parsePositiveDuration(value)
+        }
         if let value = keys["statement_timeout"] { settings.statementTimeout = try parsePositiveDuration(value) }
         if let value = keys["backoff"] { settings.backoff = try parseDuration(value) }
         if let value = keys["max_backoff"] { settings.maxBackoff = try parseDuration(value) }

@@ -17,6 +17,7 @@ public enum ConfigRendering {
         lines += [
             "maintenance:",
             "  lock_timeout: \(duration(m.lockTimeout))",
+            "  exclusive_lock_timeout: \(duration(m.exclusiveLockTimeout))",
             "  statement_timeout: \(duration(m.statementTimeout))",
             "  retries: \(m.retries)",
             "  backoff: \(duration(m.backoff))",

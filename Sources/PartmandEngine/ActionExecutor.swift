@@ -165,7 +165,8 @@ final class ActionExecutor {
         } else if defaultPartition == nil {
             try detachConcurrently(retired.name)
         } else {
-            try inTransaction("\(retired.action) \(retired.name)") {
+            // A plain DETACH needs ACCESS EXCLUSIVE on the parent: inserts queue behind it while it waits.
+            try inTransaction("\(retired.action) \(retired.name)", lockTimeout: settings.exclusiveLockTimeout) {
                 try connection.execute(
                     "ALTER TABLE \(parent.sql) DETACH PARTITION \(retired.name.sql)",
                     purpose: "detach partition \(retired.name)")
@@ -241,8 +242,8 @@ final class ActionExecutor {
         TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
     }
 
-    private func inTransaction<T>(_ purpose: String, _ body: () throws -> T) throws -> T {
-        try runner.inTransaction(purpose, body)
+    private func inTransaction<T>(_ purpose: String, lockTimeout: Duration? = nil, _ body: () throws -> T) throws -> T {
+        try runner.inTransaction(purpose, lockTimeout: lockTimeout, body)
     }
 
     private func outsideTransaction(_ purpose: String, lockTimeout: Duration, _ body: () throws -> Void) throws {

@@ -27,12 +27,13 @@ struct TransactionRunner {
 
     private var policy: RetryPolicy { RetryPolicy(settings) }
 
-    /// Runs `body` in a transaction with local timeouts, retrying lock timeouts and deadlocks.
-    func inTransaction<T>(_ purpose: String, _ body: () throws -> T) throws -> T {
+    /// Runs `body` in a transaction with local timeouts (`lockTimeout`, else the configured one),
+    /// retrying lock timeouts and deadlocks.
+    func inTransaction<T>(_ purpose: String, lockTimeout: Duration? = nil, _ body: () throws -> T) throws -> T {
         try withRetries(purpose) {
             do {
                 try connection.execute("BEGIN", purpose: purpose)
-                try setTimeouts(lock: settings.lockTimeout, local: true, purpose: purpose)
+                try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, local: true, purpose: purpose)
                 let value = try body()
                 try connection.execute("COMMIT", purpose: purpose)
                 return value

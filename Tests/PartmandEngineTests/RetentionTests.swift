@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import PartmandCore
 import PartmandEngine
@@ -113,5 +114,36 @@ import Testing
         #expect(report.succeeded, "\(report.tables.flatMap(\.errors))")
         #expect(report.tables[0].retired.first?.finishPendingDetach == true)
         #expect(try !tableExists(fixture, fixture.schema.qualified("events_m01")).exists)
+    }
+
+    @Test func detachBehindAReaderGivesUpAtTheExclusiveLockTimeout() throws {
+        // lock_timeout is long, exclusive_lock_timeout short: the plain DETACH (ACCESS EXCLUSIVE on the
+        // parent, which stalls inserts while it waits) must use the short one.
+        let settings = MaintenanceSettings(
+            lockTimeout: .seconds(60), exclusiveLockTimeout: .milliseconds(100), statementTimeout: .seconds(90),
+            retries: 0)
+        let fixture = try EngineFixture("exclusive", settings: settings)
+        try seed(fixture, withDefault: true)
+        // July and August too, so the pass has nothing to create (ATTACH would wait on the default
+        // partition, which the reader also holds) and only the retirement meets the reader.
+        for month in 7...8 {
+            try fixture.schema.run(
+                "CREATE TABLE \(fixture.schema.qualified("events_m0\(month)")) PARTITION OF \(fixture.schema.qualified("events"))"
+                    + " FOR VALUES FROM ('2026-\(month)-01+00') TO ('2026-\(month + 1)-01+00')")
+        }
+        let reader = try TestServer.connect()
+        defer { reader.close() }
+        try reader.execute("BEGIN", purpose: "reader")
+        try reader.query("SELECT count(*) FROM \(fixture.schema.qualified("events"))", purpose: "reader")
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(3)) {
+            _ = try? reader.execute("COMMIT", purpose: "reader ends")
+        }
+
+        let report = fixture.pass(
+            [fixture.spec("events", premake: 1, retention: "5 months")], at: "2026-07-15T00:00:00Z")
+
+        #expect(report.tables[0].status == .failed)
+        #expect(report.tables[0].errors.first?.sqlState == "55P03")
+        #expect(try tableExists(fixture, fixture.schema.qualified("events_m01")).partition)
     }
 }

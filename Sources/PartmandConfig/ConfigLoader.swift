@@ -168,10 +168,25 @@ public enum ConfigLoader {
         }
         if let zone = keys["timezone"] { settings.timeZone = try parseTimeZone(zone) }
         if let value = keys["run_on_start"] { settings.runOnStart = try value.bool() }
-        if let value = keys["jitter"] { settings.jitter = try parseDuration(value) }
+        if let value = keys["jitter"] {
+            settings.jitter = try parseDuration(value)
+            // A delay as long as the gap between two runs would push a run past the next one.
+            let gap = smallestGap(settings)
+            guard settings.jitter < gap else {
+                throw value.error("must be shorter than the shortest gap between two runs (\(gap))")
+            }
+        }
         if let value = keys["retry_after"] { settings.retryAfter = try parsePositiveDuration(value) }
         if let value = keys["shutdown_timeout"] { settings.shutdownTimeout = try parsePositiveDuration(value) }
         return settings
+    }
+
+    /// The shortest time between two consecutive runs of a schedule (times of day wrap at midnight).
+    private static func smallestGap(_ settings: ScheduleSettings) -> Duration {
+        if let every = settings.every { return every }
+        let minutes = settings.at.map { $0.hour * 60 + $0.minute }.sorted()
+        let gaps = zip(minutes, minutes.dropFirst() + [minutes[0] + 24 * 60]).map { $1 - $0 }
+        return .seconds(60 * (gaps.min() ?? 24 * 60))
     }
 
     private static func parseLog(_ node: ConfigNode) throws(ConfigError) -> LogSettings {

@@ -11,7 +11,7 @@ extension PartitionKeyType {
     /// `value` rendered as an input literal of this type, for use as a query parameter or to be quoted
     /// by the server. Instants of timestamp and date keys are wall-clock values kept as UTC.
     func text(for value: Date) -> String {
-        let utc = PostgresValue(value).text
+        guard case .text(let utc) = PostgresValue(value) else { preconditionFailure("dates render as text") }
         switch self {
         case .timestamptz: return utc
         case .timestamp: return String(utc.dropLast(3))

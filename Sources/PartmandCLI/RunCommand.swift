@@ -24,7 +24,9 @@ struct RunCommand: ParsableCommand {
         let config = try common.start()
         let daemon = Daemon(
             config: config,
-            options: Daemon.Options(configPath: common.configPath, environment: common.environment),
+            options: Daemon.Options(
+                configPath: common.configPath, environment: common.environment,
+                logLevelFixed: common.logLevel != nil),
             logger: Logger(label: "partmand"))
         daemon.run()
     }

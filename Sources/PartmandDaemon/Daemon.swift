@@ -24,16 +24,20 @@ public final class Daemon: @unchecked Sendable {
         public var environment: [String: String]
         /// Enables SIGUSR2 to stall the scheduler queue, for the watchdog test.
         public var testHooks: Bool
+        /// True when `--log-level` fixed the level: a reload then leaves it alone.
+        public var logLevelFixed: Bool
 
-        public init(configPath: String, environment: [String: String]) {
+        public init(configPath: String, environment: [String: String], logLevelFixed: Bool = false) {
             self.configPath = configPath
             self.environment = environment
+            self.logLevelFixed = logLevelFixed
             testHooks = environment["PARTMAND_TEST_HOOKS"] == "1"
         }
     }
 
     private let options: Options
-    private let logger: Logger
+    /// Scheduler-queue state like the rest: a reload may change its level.
+    private var logger: Logger
     private let notifier = ServiceNotifier()
     private let queue = DispatchQueue(label: "partmand.scheduler")
     private let passQueue = DispatchQueue(label: "partmand.pass")
@@ -102,6 +106,10 @@ public final class Daemon: @unchecked Sendable {
             logger.error("reload rejected, keeping the previous configuration: \(error)")
             notifier.ready(status: "reload rejected (\(error)); " + statusText())
             return
+        }
+        if !options.logLevelFixed, let level = Logger.Level(rawValue: fresh.log.level), level != logger.logLevel {
+            logger.logLevel = level
+            logger.notice("log level is now \(level)")
         }
         let previous = runtime
         config = fresh
@@ -264,6 +272,8 @@ public final class Daemon: @unchecked Sendable {
     private func startWatchdog(timeout: Duration?) {
         guard let timeout else { return }
         let interval = timeout / 2
+        // The watchdog queue gets its own copy: `logger` belongs to the scheduler queue.
+        let logger = self.logger
         let watchdogQueue = DispatchQueue(label: "partmand.watchdog")
         let timer = DispatchSource.makeTimerSource(queue: watchdogQueue)
         timer.schedule(deadline: .now(), repeating: interval.timeInterval, leeway: .milliseconds(10))

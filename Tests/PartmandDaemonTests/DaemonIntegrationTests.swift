@@ -136,6 +136,25 @@ struct DaemonIntegrationTests {
         #expect(try fixture.partitionCount("events") == Self.initialPartitions)
     }
 
+    @Test("SIGHUP applies a new log.level")
+    func reloadChangesLogLevel() throws {
+        let fixture = try DaemonFixture()
+        defer { fixture.drop() }
+        try fixture.createParent("events")
+        let quiet = fixture.config(tables: ["events"]) + "log:\n  level: warning\n"
+        let daemon = try DaemonProcess(config: quiet)
+        defer { daemon.stop() }
+        try daemon.waitFor("READY=1") { $0.isReady }
+        try daemon.waitFor("first pass") { Self.okCounts($0) != nil }
+        #expect(!daemon.stderr.contains("pass starting"), "info lines at level warning:\n\(daemon.stderr)")
+
+        try daemon.rewriteConfig(fixture.config(tables: ["events"]) + "log:\n  level: info\n")
+        daemon.send(SIGHUP)
+        try daemon.waitFor("READY=1 after the reload") { $0.isReady }
+        daemon.send(SIGUSR1)
+        #expect(daemon.waitForLog("pass starting"), "stderr:\n\(daemon.stderr)")
+    }
+
     @Test("SIGHUP with an invalid file: rejected with file:line, the old configuration keeps working")
     func reloadRejected() throws {
         let fixture = try DaemonFixture()

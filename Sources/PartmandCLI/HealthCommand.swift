@@ -29,22 +29,23 @@ struct HealthCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try common.start()
-        let now = try time.resolve(environment: common.environment)
-        let specs = try config.tables(named: table)
-        let runtime = Runtime(config, logger: Logger(label: "partmand"))
-        defer { runtime.pool.close() }
+        try TableCommandContext.with(common, time, tables: table) { context in
+            try Self.check(context, json: json)
+        }
+    }
 
-        let reports = try PlanCommand.plan(specs, runtime: runtime, now: now.date)
-        let premake = Dictionary(specs.map { ($0.parent, $0.premake) }, uniquingKeysWith: { first, _ in first })
+    private static func check(_ context: TableCommandContext, json: Bool) throws {
+        let reports = try PlanCommand.plan(context)
+        let premake = Dictionary(
+            context.specs.map { ($0.parent, $0.premake) }, uniquingKeysWith: { first, _ in first })
         let assessments = HealthAssessment.worstFirst(
             reports.map { report in
                 HealthAssessment(
-                    report, now: now.date, premake: report.engine == .native ? premake[report.table] : nil)
+                    report, now: context.now, premake: report.engine == .native ? premake[report.table] : nil)
             })
         print(
             json
-                ? HealthAssessment.json(assessments, now: now.date)
+                ? HealthAssessment.json(assessments, now: context.now)
                 : HealthAssessment.text(assessments))
         let overall = HealthAssessment.overall(assessments)
         if overall != .ok { throw ExitCode(overall.exitCode) }

@@ -26,19 +26,18 @@ struct OnceCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let config = try common.start()
-        let now = try time.resolve(environment: common.environment)
-        let specs = try config.tables(named: table)
-        let logger = Logger(label: "partmand")
-        let runtime = Runtime(config, logger: logger)
-        defer { runtime.pool.close() }
-
-        if dryRun {
-            try PlanCommand.show(specs, runtime: runtime, now: now.date, json: false)
-            return
+        try TableCommandContext.with(common, time, tables: table) { context in
+            if dryRun {
+                try PlanCommand.show(context, json: false)
+            } else {
+                try Self.pass(context)
+            }
         }
+    }
 
-        let report = runtime.engine.runPass(specs, now: now.date, checkClock: now.fromClock)
+    private static func pass(_ context: TableCommandContext) throws {
+        let report = context.runtime.engine.runPass(
+            context.specs, now: context.now, checkClock: context.nowFromClock)
         if let unreachable = report.unreachable {
             printError("database unreachable: \(unreachable.message)")
             throw ExitCode.unavailable

@@ -23,25 +23,23 @@ struct PlanCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let config = try common.start()
-        let now = try time.resolve(environment: common.environment)
-        let specs = try config.tables(named: table)
-        let runtime = Runtime(config, logger: Logger(label: "partmand"))
-        defer { runtime.pool.close() }
-        try Self.show(specs, runtime: runtime, now: now.date, json: json)
+        try TableCommandContext.with(common, time, tables: table) { context in
+            try Self.show(context, json: json)
+        }
     }
 
-    /// Plans `specs` and prints the result; shared with `once --dry-run`.
-    static func show(_ specs: [TableSpec], runtime: Runtime, now: Date, json: Bool) throws {
-        let reports = try plan(specs, runtime: runtime, now: now)
-        print(json ? ReportRendering.json(reports, now: now) : ReportRendering.text(reports, planned: true))
+    /// Plans the context's tables and prints the result; shared with `once --dry-run`.
+    static func show(_ context: TableCommandContext, json: Bool) throws {
+        let reports = try plan(context)
+        print(
+            json ? ReportRendering.json(reports, now: context.now) : ReportRendering.text(reports, planned: true))
         if reports.contains(where: { $0.status == .failed }) { throw ExitCode.tableFailed }
     }
 
     /// The engine's plan; exits 69 when the database cannot be reached, 1 on any other database error.
-    static func plan(_ specs: [TableSpec], runtime: Runtime, now: Date) throws -> [TableReport] {
+    static func plan(_ context: TableCommandContext) throws -> [TableReport] {
         do {
-            return try runtime.engine.plan(specs, now: now)
+            return try context.runtime.engine.plan(context.specs, now: context.now)
         } catch let error as PostgresError where !error.isConnectionProblem {
             printError("error: \(error)")
             throw ExitCode.tableFailed

@@ -1,7 +1,4 @@
 import ArgumentParser
-import Logging
-import PartmandCore
-import PartmandDaemon
 import PartmandEngine
 
 /// `partmand health`: a read-only check of the tables for monitoring.

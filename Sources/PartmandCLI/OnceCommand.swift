@@ -1,6 +1,4 @@
 import ArgumentParser
-import Logging
-import PartmandDaemon
 import PartmandEngine
 
 /// `partmand once`: one maintenance pass, then exit.

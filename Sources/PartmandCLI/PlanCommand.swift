@@ -1,8 +1,4 @@
 import ArgumentParser
-import Foundation
-import Logging
-import PartmandCore
-import PartmandDaemon
 import PartmandEngine
 import PartmandPostgres
 

@@ -57,6 +57,11 @@ final class ActionExecutor {
         "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS INCLUDING GENERATED"
     private static let boundsConstraint = "partmand_bounds"
 
+    /// ` TABLESPACE "…"` when the parent has its own tablespace (LIKE does not carry it over).
+    private var tablespaceClause: String {
+        catalog.tablespace.map { " TABLESPACE \(SQL.identifier($0))" } ?? ""
+    }
+
     /// `CREATE TABLE … (LIKE parent)` + a CHECK matching the bounds (so ATTACH need not scan it), rows of
     /// the range moved out of the default partition, `ATTACH PARTITION` (SHARE UPDATE EXCLUSIVE on the
     /// parent only), then the CHECK dropped again. All in one transaction: ATTACH never meets those rows
@@ -66,7 +71,7 @@ final class ActionExecutor {
             let bounds = try literals(for: new.range)
             let key = SQL.identifier(snapshot.keyColumn)
             try connection.execute(
-                "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(Self.likeOptions))",
+                "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(Self.likeOptions))\(tablespaceClause)",
                 purpose: "create table \(new.name)")
             var checks = ["\(key) IS NOT NULL"]
             if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
@@ -117,7 +122,7 @@ final class ActionExecutor {
     private func createDefault(_ name: QualifiedName) throws {
         try inTransaction("create default partition \(name)") {
             try connection.execute(
-                "CREATE TABLE \(name.sql) (LIKE \(parent.sql) \(Self.likeOptions))",
+                "CREATE TABLE \(name.sql) (LIKE \(parent.sql) \(Self.likeOptions))\(tablespaceClause)",
                 purpose: "create table \(name)")
             try connection.execute(
                 "ALTER TABLE \(parent.sql) ATTACH PARTITION \(name.sql) DEFAULT",

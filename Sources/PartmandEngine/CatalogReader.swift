@@ -8,6 +8,8 @@ public struct TableCatalog: Sendable {
     public var snapshot: TableSnapshot
     /// Columns that can be inserted into (not dropped, not generated), in table order.
     public var insertableColumns: [String]
+    /// The parent's tablespace, when it has one: new partitions go there, as with `PARTITION OF`.
+    public var tablespace: String?
 }
 
 /// Reads range-partitioned parents and their partitions from the catalog, several tables per query.
@@ -42,7 +44,9 @@ public enum CatalogReader {
                 },
                 defaultPartition: defaultPartition, defaultRows: defaultRows)
             results[entry.spec.parent] = .success(
-                TableCatalog(oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns))
+                TableCatalog(
+                    oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
+                    tablespace: entry.parent.tablespace))
         }
         return results
     }
@@ -72,6 +76,7 @@ public enum CatalogReader {
         var keyTypeName: String?
         var keyType: PartitionKeyType
         var columns: [String]
+        var tablespace: String?
     }
 
     private static func readParents(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
@@ -90,7 +95,8 @@ public enum CatalogReader {
                        SELECT col.attname FROM pg_attribute col
                        WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped
                          AND col.attgenerated = ''
-                       ORDER BY col.attnum))::text AS columns
+                       ORDER BY col.attnum))::text AS columns,
+                   (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace) AS tablespace
             FROM jsonb_to_recordset($1::jsonb) AS s(i int, schema text, name text)
             LEFT JOIN pg_namespace n ON n.nspname = s.schema
             LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.name
@@ -114,7 +120,7 @@ public enum CatalogReader {
                 oid: UInt32(oid), relkind: try row.string("relkind"), strategy: row["strategy"],
                 keyCount: try row.optionalInt64("key_count").map(Int.init), keyColumn: row["key_column"] ?? "",
                 keyTypeName: typeName, keyType: typeName.flatMap(PartitionKeyType.init(rawValue:)) ?? .timestamptz,
-                columns: columns)
+                columns: columns, tablespace: row["tablespace"])
         }
         return parents
     }

@@ -33,10 +33,22 @@ public final class MaintenanceEngine: Sendable {
     /// What a pass would do, without changing anything or taking locks.
     public func plan(_ specs: [TableSpec], now: Date) throws -> [TableReport] {
         let (enabled, catalogs, partmanReports) = try pool.withConnection { connection in
-            let enabled = try withPartmanSets(specs.filter(\.enabled), on: connection)
-            let native = enabled.filter { $0.engine == .native }
-            let partmanReports = try planPartman(enabled.filter { $0.engine == .pgPartman }, now: now, on: connection)
-            return (enabled, try CatalogReader.read(native, on: connection), partmanReports)
+            // Read-only, but under lock_timeout and statement_timeout all the same: counting a default
+            // partition must not wait behind someone's ACCESS EXCLUSIVE request (health checks use this).
+            // Session-level, not one transaction: a failing pg_partman set must not abort the others' reads.
+            // No retries: a plan (and a health check) reports a busy table at once rather than waiting.
+            var once = settings
+            once.retries = 0
+            let runner = TransactionRunner(connection: connection, settings: once, stop: stopSignal, logger: logger)
+            var result: ([TableSpec], [QualifiedName: Result<TableCatalog, TableError>], [QualifiedName: TableReport])?
+            try runner.outsideTransaction("plan", lockTimeout: settings.lockTimeout) {
+                let enabled = try withPartmanSets(specs.filter(\.enabled), on: connection)
+                let native = enabled.filter { $0.engine == .native }
+                let partmanReports = try planPartman(
+                    enabled.filter { $0.engine == .pgPartman }, now: now, on: connection)
+                result = (enabled, try CatalogReader.read(native, on: connection), partmanReports)
+            }
+            return result!
         }
         return enabled.map { spec in
             if let report = partmanReports[spec.parent] { return report }

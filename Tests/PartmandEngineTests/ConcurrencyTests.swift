@@ -93,6 +93,24 @@ import Testing
         #expect(try fixture.partmandAdvisoryLocksHeld(on: ["events"]) == 0)
     }
 
+    @Test func planWithALockedDefaultPartitionFailsFast() throws {
+        let fixture = try EngineFixture("plandefault")
+        try fixture.createParent("events")
+        let defaultPartition = fixture.schema.qualified("events_default")
+        try fixture.schema.run(
+            "CREATE TABLE \(defaultPartition) PARTITION OF \(fixture.schema.qualified("events")) DEFAULT")
+        let blocker = try TestServer.connect()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute("LOCK TABLE \(defaultPartition) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+        defer { _ = try? blocker.execute("ROLLBACK", purpose: "unblock") }
+
+        let error = #expect(throws: PostgresError.self) {
+            try fixture.engine.plan([fixture.spec("events")], now: instant("2026-11-26T10:00:00Z"))
+        }
+        #expect(error?.sqlState == "55P03")
+    }
+
     @Test func lockReleasedDuringBackoffIsRetriedToSuccess() throws {
         let settings = MaintenanceSettings(
             lockTimeout: .milliseconds(100), statementTimeout: .seconds(30), retries: 8,

@@ -12,7 +12,7 @@ public struct Partmand: ParsableCommand {
             """,
         subcommands: [
             OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, SetupCommand.self,
-            ConfigCommand.self, HealthCommand.self,
+            ConfigCommand.self, HealthCommand.self, MigrateCommand.self,
         ])
 
     public init() {}

@@ -7,7 +7,7 @@ struct HealthCommand: ParsableCommand {
         commandName: "health",
         abstract: "Check that inserts land in real partitions and that nothing is overdue, for monitoring.",
         discussion: """
-            Reads the catalog (no locks, no DDL) and prints one line per table, worst first: CRITICAL when \
+            Only reads the catalog (no DDL, no advisory locks; lock_timeout applies) and prints one line per table, worst first: CRITICAL when \
             no partition holds now or the table cannot be read; WARNING when fewer partitions lie ahead than \
             premake, retention is overdue or the default partition holds rows; OK otherwise. It checks the \
             tables, not a running partmand process.

@@ -7,7 +7,9 @@ struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show the actions a maintenance pass would take, without changing anything.",
-        discussion: "Reads the catalog (no locks, no DDL). Exit status as for `once`.")
+        discussion: """
+            Only reads the catalog (no DDL, no advisory locks; lock_timeout applies). Exit status as for `once`.
+            """)
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var time: NowOption

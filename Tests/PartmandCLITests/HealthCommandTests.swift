@@ -188,7 +188,7 @@ struct HealthCommandTests {
         let result = try runPartmand(["health", "--help"])
         #expect(result.status == 0, "\(result)")
         for text in [
-            "--table <schema.table>", "--now <instant>", "--json", "no locks, no DDL", "0 all tables OK",
+            "--table <schema.table>", "--now <instant>", "--json", "no DDL, no advisory locks", "0 all tables OK",
             "1 some WARNING", "2 some CRITICAL", "69 database unreachable", "78 bad configuration",
             "not a running partmand process",
         ] {

@@ -77,6 +77,31 @@ struct DaemonIntegrationTests {
         #expect(daemon.stderr.contains("interval_ms=1000"))
     }
 
+    @Test("a long pass does not starve the watchdog pings")
+    func watchdogDuringALongPass() throws {
+        let fixture = try DaemonFixture()
+        defer { fixture.drop() }
+        try fixture.createParent("events")
+        // The pass waits for a lock that another session holds (lock_timeout 30 s).
+        let blocker = try TestServer.connect(fixture.conninfo)
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "blocker")
+        try blocker.execute(
+            "LOCK TABLE \(fixture.schema.qualified("events")) IN ACCESS EXCLUSIVE MODE", purpose: "blocker")
+        let daemon = try DaemonProcess(
+            config: fixture.config(
+                tables: ["events"], maintenance: ["lock_timeout": "30s", "statement_timeout": "60s"]),
+            environment: ["WATCHDOG_USEC": "2000000"])
+        defer { daemon.stop() }
+
+        try daemon.waitFor("STATUS: pass running") { $0.status?.hasPrefix("pass running") == true }
+        let window = try daemon.collect(for: .seconds(5))
+        let pings = window.filter(\.isWatchdogPing)
+        #expect(pings.count >= 3, "pings during the blocked pass: \(pings.count)\nstderr:\n\(daemon.stderr)")
+        #expect(!window.contains { $0.status?.hasPrefix("last pass") == true }, "the pass was not blocked")
+        try blocker.execute("ROLLBACK", purpose: "unblock")
+    }
+
     @Test("a stalled scheduler stops the watchdog pings and says so")
     func watchdogStopsWhenStalled() throws {
         let fixture = try DaemonFixture()

@@ -18,6 +18,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let config = try common.start()
+            for warning in config.warnings() { printError("warning: \(warning)") }
             print("\(config.source): ok, \(config.tables.count) table(s)")
         }
     }

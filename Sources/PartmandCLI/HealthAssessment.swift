@@ -5,8 +5,10 @@ import PartmandEngine
 /// How one table stands, judged from its plan: will inserts keep landing in real partitions, and is
 /// anything overdue? Pure: same report and instant, same verdict.
 ///
-/// - critical: no partition holds `now` (a planned create contains it), or the table could not be read
-///   or its maintenance is blocked (the report failed);
+/// - critical: no partition holds `now` (a planned create contains it), or the table is wrong (missing,
+///   not range-partitioned on the configured column) or its maintenance is blocked (the report failed);
+/// - unknown: the table could not be checked: the database refused a read (its default partition
+///   locked, 55P03; not readable for the role, 42501; a statement timeout, 57014);
 /// - warning: fewer partitions ahead than `premake`, holes before now, no default partition, partitions
 ///   past retention, or rows in the default partition;
 /// - ok otherwise.
@@ -14,24 +16,31 @@ import PartmandEngine
 /// pg_partman sets have no planned actions: their findings (premake shortfall, retention due) and
 /// default-partition rows are judged instead; whether a partition holds `now` is not checked for them.
 struct HealthAssessment: Equatable, Sendable {
-    /// Ordered by severity, so the worst of several is their maximum.
+    /// Ordered by severity, so the worst of several is their maximum: CRITICAL over UNKNOWN (a table
+    /// known to be broken matters more than one that could not be checked), UNKNOWN over WARNING (a
+    /// table that could not be checked may be worse than a warning).
     enum Status: String, Comparable, Sendable, CaseIterable {
         case ok
         case warning
+        case unknown
         case critical
 
-        /// The Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL.
+        /// The Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
         var exitCode: Int32 {
             switch self {
             case .ok: 0
             case .warning: 1
             case .critical: 2
+            case .unknown: 3
             }
         }
 
         var label: String { rawValue.uppercased() }
 
-        static func < (lhs: Status, rhs: Status) -> Bool { lhs.exitCode < rhs.exitCode }
+        /// The declaration order: ok, warning, unknown, critical.
+        private var severity: Int { Self.allCases.firstIndex(of: self)! }
+
+        static func < (lhs: Status, rhs: Status) -> Bool { lhs.severity < rhs.severity }
     }
 
     var table: QualifiedName
@@ -46,12 +55,17 @@ struct HealthAssessment: Equatable, Sendable {
     init(_ report: TableReport, now: Date, premake: Int?) {
         table = report.table
         var critical: [String] = []
+        var unknown: [String] = []
         var warnings: [String] = []
 
         if report.status == .failed {
-            critical += report.errors.map { error in
+            func text(_ error: TableError) -> String {
                 error.message + (error.sqlState.map { error.message.contains($0) ? "" : " (SQLSTATE \($0))" } ?? "")
             }
+            // A database error while reading means the table could not be checked; anything else is a
+            // verdict on the table (missing, not partitioned, blocked).
+            critical += report.errors.filter { !$0.isDatabaseError }.map(text)
+            unknown += report.errors.filter(\.isDatabaseError).map { "could not check: " + text($0) }
             if report.errors.isEmpty { critical.append("the table could not be checked") }
         }
 
@@ -73,6 +87,8 @@ struct HealthAssessment: Equatable, Sendable {
                 defaultMissing = true
             case .retirePartition(let retired):
                 retire.append(retired)
+            case .finishRetirement:
+                break  // reported through its finding
             }
         }
         if ahead > 0 {
@@ -87,6 +103,8 @@ struct HealthAssessment: Equatable, Sendable {
                 warnings.append("\(wanted - present) of \(wanted) partitions ahead missing")
             case .retentionDue:
                 retentionDue += 1
+            case .unfinishedRetirement(let unfinished):
+                warnings.append("unfinished retirement: \(unfinished)")
             default:
                 break
             }
@@ -104,8 +122,8 @@ struct HealthAssessment: Equatable, Sendable {
                     + (span.isEmpty ? "" : " (\(span.joined(separator: ", ")))"))
         }
 
-        problems = critical + warnings
-        status = !critical.isEmpty ? .critical : !warnings.isEmpty ? .warning : .ok
+        problems = critical + unknown + warnings
+        status = !critical.isEmpty ? .critical : !unknown.isEmpty ? .unknown : !warnings.isEmpty ? .warning : .ok
         okDetail = premake.map { "\(Self.count($0, "partition")) ahead" } ?? "partitions ahead cover premake"
     }
 
@@ -138,14 +156,19 @@ extension HealthAssessment {
         assessments.isEmpty ? "OK: no enabled tables to check" : assessments.map(\.line).joined(separator: "\n")
     }
 
-    /// `{"status": "ok|warning|critical", "now": …, "tables": [{"table", "status", "problems": [...]}]}`.
-    static func json(_ assessments: [HealthAssessment], now: Date) -> String {
+    /// `{"status": "ok|warning|critical|unknown", "now": …, "tables": [{"table", "status", "problems": [...]}]}`;
+    /// with `unknown` (nothing could be checked), status "unknown", that `message` and no tables.
+    static func json(_ assessments: [HealthAssessment], now: Date, unknown: String? = nil) -> String {
         let tables: [[String: Any]] = assessments.map {
             ["table": "\($0.table)", "status": $0.status.rawValue, "problems": $0.problems]
         }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "status": overall(assessments).rawValue, "now": ISO8601.string(now), "tables": tables,
         ]
+        if let unknown {
+            object["status"] = Status.unknown.rawValue
+            object["message"] = unknown
+        }
         let data = try! JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
+import PartmandConfig
 import PartmandEngine
+import PartmandPostgres
 
 /// `partmand health`: a read-only check of the tables for monitoring.
 struct HealthCommand: ParsableCommand {
@@ -8,12 +11,14 @@ struct HealthCommand: ParsableCommand {
         abstract: "Check that inserts land in real partitions and that nothing is overdue, for monitoring.",
         discussion: """
             Only reads the catalog (no DDL, no advisory locks; lock_timeout applies) and prints one line per table, worst first: CRITICAL when \
-            no partition holds now or the table cannot be read; WARNING when fewer partitions lie ahead than \
-            premake, retention is overdue or the default partition holds rows; OK otherwise. It checks the \
-            tables, not a running partmand process.
+            no partition holds now or the table is missing or not partitioned as configured; UNKNOWN when the \
+            table could not be checked (its default partition locked or not readable for the role); WARNING \
+            when fewer partitions lie ahead than premake, retention is overdue or the default partition holds \
+            rows; OK otherwise. It checks the tables, not a running partmand process.
 
-            Exit status (Nagios convention): 0 all tables OK, 1 some WARNING, 2 some CRITICAL; \
-            69 database unreachable, 78 bad configuration, 64 bad command line.
+            Exit status (Nagios convention): 0 all tables OK, 1 some WARNING, 2 some CRITICAL, 3 some UNKNOWN \
+            and no CRITICAL, or nothing checked: database unreachable or bad configuration (one UNKNOWN line); \
+            64 bad command line.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -26,17 +31,32 @@ struct HealthCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // A configuration that cannot be read means nothing could be checked: UNKNOWN (3), not 78 as for
+        // the other commands. Loaded here first only to tell; the context loads it again.
+        do {
+            _ = try ConfigLoader.load(path: common.configPath, environment: common.environment)
+        } catch {
+            let now = (try? time.resolve(environment: common.environment))?.date ?? Date()
+            throw Self.unknown("configuration error: \(error)", json: json, now: now)
+        }
         try TableCommandContext.with(common, time, tables: table) { context in
             try Self.check(context, json: json)
         }
     }
 
     private static func check(_ context: TableCommandContext, json: Bool) throws {
-        let reports = try PlanCommand.plan(context)
+        let plan: PlanReport
+        do {
+            plan = try context.runtime.engine.plan(context.specs, now: context.now)
+        } catch let error as PostgresError where error.isConnectionProblem {
+            throw unknown("database unreachable: \(error)", json: json, now: context.now)
+        } catch {
+            throw unknown("could not check: \(error)", json: json, now: context.now)
+        }
         let premake = Dictionary(
             context.specs.map { ($0.parent, $0.premake) }, uniquingKeysWith: { first, _ in first })
         let assessments = HealthAssessment.worstFirst(
-            reports.map { report in
+            plan.tables.map { report in
                 HealthAssessment(
                     report, now: context.now, premake: report.engine == .native ? premake[report.table] : nil)
             })
@@ -46,5 +66,12 @@ struct HealthCommand: ParsableCommand {
                 : HealthAssessment.text(assessments))
         let overall = HealthAssessment.overall(assessments)
         if overall != .ok { throw ExitCode(overall.exitCode) }
+    }
+
+    /// Nothing could be checked: prints `UNKNOWN: <message>` (the Nagios plugin output, on stdout) or the
+    /// JSON equivalent, and returns exit status 3.
+    private static func unknown(_ message: String, json: Bool, now: Date) -> ExitCode {
+        print(json ? HealthAssessment.json([], now: now, unknown: message) : "UNKNOWN: \(message)")
+        return ExitCode(HealthAssessment.Status.unknown.exitCode)
     }
 }

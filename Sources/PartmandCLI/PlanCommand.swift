@@ -8,7 +8,9 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show the actions a maintenance pass would take, without changing anything.",
         discussion: """
-            Only reads the catalog (no DDL, no advisory locks; lock_timeout applies). Exit status as for `once`.
+            Only reads the catalog (no DDL, no advisory locks; lock_timeout applies). A table that cannot be read \
+            (a lock timeout, a missing privilege) fails on its own; the others are still planned. On a standby, \
+            says so first. Exit status as for `once`.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -28,14 +30,24 @@ struct PlanCommand: ParsableCommand {
 
     /// Plans the context's tables and prints the result; shared with `once --dry-run`.
     static func show(_ context: TableCommandContext, json: Bool) throws {
-        let reports = try plan(context)
-        print(
-            json ? ReportRendering.json(reports, now: context.now) : ReportRendering.text(reports, planned: true))
-        if reports.contains(where: { $0.status == .failed }) { throw ExitCode.tableFailed }
+        let plan = try plan(context)
+        if json {
+            print(ReportRendering.json(plan.tables, now: context.now, standby: plan.standby))
+        } else {
+            if plan.standby { print(standbyNote) }
+            print(ReportRendering.text(plan.tables, planned: true))
+        }
+        if plan.failed { throw ExitCode.tableFailed }
     }
 
-    /// The engine's plan; exits 69 when the database cannot be reached, 1 on any other database error.
-    static func plan(_ context: TableCommandContext) throws -> [TableReport] {
+    /// The line `plan` starts with on a standby.
+    static let standbyNote =
+        "server is a standby (in recovery): a pass here would do nothing; run partmand against the primary"
+        + " (the plan below is read from this standby's copy of the catalog)"
+
+    /// The engine's plan (a table that cannot be read fails on its own); exits 69 when the database
+    /// cannot be reached, 1 on any other database error.
+    static func plan(_ context: TableCommandContext) throws -> PlanReport {
         do {
             return try context.runtime.engine.plan(context.specs, now: context.now)
         } catch let error as PostgresError where !error.isConnectionProblem {

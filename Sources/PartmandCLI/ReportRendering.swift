@@ -25,11 +25,12 @@ enum ReportRendering {
         return lines.joined(separator: "\n")
     }
 
-    /// The plan as JSON: `{"tables": [{"table", "status", "actions": [...], "findings", "errors"}]}`.
-    static func json(_ reports: [TableReport], now: Date) -> String {
+    /// The plan as JSON: `{"now", "standby", "tables": [{"table", "status", "actions": [...], "findings",
+    /// "errors"}]}`; `standby` is true when the server is in recovery (a pass there would do nothing).
+    static func json(_ reports: [TableReport], now: Date, standby: Bool = false) -> String {
         let tables: [[String: Any]] = reports.map { report in
             [
-                "table": "\(report.table)",
+                "table": report.table.unquoted,
                 "engine": report.engine.rawValue,
                 "status": report.status == .failed ? "failed" : "ok",
                 "actions": report.planned.map(actionObject),
@@ -40,14 +41,14 @@ enum ReportRendering {
                 "default_rows": report.defaultRowsLeft.map { $0.count } ?? 0,
             ]
         }
-        let object: [String: Any] = ["now": ISO8601.string(now), "tables": tables]
+        let object: [String: Any] = ["now": ISO8601.string(now), "standby": standby, "tables": tables]
         let data = try! JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 
     private static func actionObject(_ action: MaintenanceAction) -> [String: Any] {
-        var object: [String: Any] = ["action": action.kind, "partition": "\(action.partition)"]
+        var object: [String: Any] = ["action": action.kind, "partition": action.partition.unquoted]
         switch action {
         case .createPartition(let new):
             object["from"] = new.range.lower.description
@@ -58,6 +59,10 @@ enum ReportRendering {
             object["from"] = retired.range.lower.description
             object["to"] = retired.range.upper.description
             object["finish_pending_detach"] = retired.finishPendingDetach
+        case .finishRetirement(let unfinished):
+            object["range"] = unfinished.range
+            object["state"] = "\(unfinished.state)"
+            object["since"] = ISO8601.string(unfinished.since)
         }
         return object
     }

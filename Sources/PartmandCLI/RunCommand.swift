@@ -14,7 +14,8 @@ struct RunCommand: ParsableCommand {
 
             Signals: SIGTERM/SIGINT stop gracefully (the running statement is cancelled and rolled back); \
             SIGHUP reloads the configuration (an invalid one is rejected and the old one kept); SIGUSR1 runs \
-            a pass now. Under systemd (Type=notify) it reports READY, STATUS, RELOADING, STOPPING and pings \
+            a pass now. PARTMAND_NOW is ignored (with a warning): the service always uses the real clock. \
+            Under systemd (Type=notify) it reports READY, STATUS, RELOADING, STOPPING and pings \
             the watchdog while its scheduler is alive. Exit status: 0 after a clean stop, 78 bad configuration.
             """)
 
@@ -22,6 +23,12 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let config = try common.start()
+        if let given = common.environment["PARTMAND_NOW"] {
+            // The service always works on the real clock: a stray export must not move its passes.
+            Logger(label: "partmand").warning(
+                "PARTMAND_NOW is ignored by partmand run; passes use the real clock",
+                metadata: ["PARTMAND_NOW": "\(given)"])
+        }
         let daemon = Daemon(
             config: config,
             options: Daemon.Options(

@@ -52,9 +52,6 @@ public enum ConfigLoader {
             database.conninfo = url
             database.fromEnvironment = true
         }
-        guard let tablesNode = top["tables"] else {
-            throw ConfigError(file: file, line: nil, key: "tables", message: "missing: list the tables to maintain")
-        }
         let engine = try top["engine"].map(parseEngine) ?? .native
         let directory = (file as NSString).deletingLastPathComponent
         var configuration = PartmandConfiguration(
@@ -62,11 +59,21 @@ public enum ConfigLoader {
             maintenance: try top["maintenance"].map(parseMaintenance) ?? Self.defaultMaintenance,
             schedule: try top["schedule"].map(parseSchedule) ?? Self.defaultSchedule,
             log: try top["log"].map(parseLog) ?? Self.defaultLog,
-            tables: try parseTables(tablesNode, defaultEngine: engine, directory: directory),
+            tables: [],
             source: file
         )
         configuration.engine = engine
         configuration.partman = try top["pg_partman"].map(parsePartman) ?? PartmanOptions()
+        let tablesNode = top["tables"]
+        if let tablesNode, !tablesNode.isNull {
+            configuration.tables = try parseTables(tablesNode, defaultEngine: engine, directory: directory)
+        }
+        // With pg_partman: { tables: all }, the registered sets are something to maintain.
+        if configuration.tables.isEmpty && configuration.partman.tables != .all {
+            let message = "list the tables to maintain (or set pg_partman: { tables: all })"
+            throw tablesNode?.error("empty: \(message)")
+                ?? ConfigError(file: file, line: nil, key: "tables", message: "missing: \(message)")
+        }
         return configuration
     }
 
@@ -113,6 +120,9 @@ public enum ConfigLoader {
             settings.conninfo = value
         }
         if let conninfo = keys["conninfo"] { settings.conninfo = try conninfo.string() }
+        if let setting = keys["url"] ?? keys["conninfo"], ConninfoPassword.holdsPassword(settings.conninfo) {
+            settings.passwordLocation = setting.location
+        }
         if let pool = keys["pool_size"] {
             settings.poolSize = try pool.int()
             guard (1...64).contains(settings.poolSize) else { throw pool.error("must be between 1 and 64") }
@@ -227,7 +237,7 @@ public enum ConfigLoader {
         }
         if let value = keys["create_extension"] { options.createExtension = try value.bool() }
         if let value = keys["schema"] {
-            options.schema = try value.string()
+            options.schema = try identifier(value)
             guard !options.schema.isEmpty else { throw value.error("must not be empty") }
         }
         if let value = keys["jobmon"] { options.jobmon = try value.bool() }
@@ -270,7 +280,7 @@ public enum ConfigLoader {
         } catch {
             throw tableNode.error(error.description)
         }
-        let column = try required("column").string()
+        let column = try identifier(required("column"))
         let intervalNode = try required("interval")
         let interval = try parseInterval(intervalNode)
         var spec = TableSpec(parent: parent, column: column, interval: interval)
@@ -278,7 +288,16 @@ public enum ConfigLoader {
             spec.premake = try value.int()
             guard (1...1000).contains(spec.premake) else { throw value.error("must be between 1 and 1000") }
         }
-        if let value = keys["retention"], !value.isNull { spec.retention = try parseInterval(value) }
+        if let value = keys["retention"], !value.isNull {
+            let retention = try parseInterval(value)
+            guard !retention.isShorter(than: interval) else {
+                throw value.error(
+                    "\(retention) is shorter than one partition (\(interval)): partitions would be retired right "
+                        + "after they end (\(retention) later), the one holding now included; make it at least "
+                        + "\(interval)")
+            }
+            spec.retention = retention
+        }
         spec.retentionAction = try parseRetentionAction(keys["retention_action"], archiveSchema: keys["archive_schema"])
         if let value = keys["default_partition"] { spec.defaultPartition = try value.bool() }
         if let value = keys["timezone"] { spec.timeZone = try parseTimeZone(value) }
@@ -320,10 +339,21 @@ public enum ConfigLoader {
             guard let archiveSchema else {
                 throw (node!).error("archive needs archive_schema: the schema retired partitions move to")
             }
-            return .archive(schema: try archiveSchema.string())
+            return .archive(schema: try identifier(archiveSchema))
         default:
             throw (node!).error("expected drop, detach or archive, got '\(action)'")
         }
+    }
+
+    /// A string naming a column or schema, refused when PostgreSQL would truncate it.
+    private static func identifier(_ node: ConfigNode) throws(ConfigError) -> String {
+        let text = try node.string()
+        guard text.utf8.count <= QualifiedName.maxIdentifierBytes else {
+            throw node.error(
+                "name is longer than PostgreSQL's \(QualifiedName.maxIdentifierBytes)-byte limit "
+                    + "(\(text.utf8.count) bytes)")
+        }
+        return text
     }
 
     private static func parseInterval(_ node: ConfigNode) throws(ConfigError) -> CalendarInterval {

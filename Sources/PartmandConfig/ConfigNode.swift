@@ -8,6 +8,10 @@ struct ConfigNode {
 
     var line: Int? { node.mark?.line }
 
+    var location: ConfigLocation {
+        ConfigLocation(file: file, line: node.mark?.line, column: node.mark?.column, key: path)
+    }
+
     func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: node.mark?.line, column: node.mark?.column, key: path, message: message)
     }

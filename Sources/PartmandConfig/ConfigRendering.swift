@@ -52,7 +52,7 @@ public enum ConfigRendering {
         lines.append(config.tables.isEmpty ? "tables: []" : "tables:")
         for table in config.tables {
             lines += [
-                "  - table: \(quote(tableName(table.parent)))",
+                "  - table: \(quote(table.parent.description))",
                 "    column: \(quote(table.column))",
                 "    interval: \(table.interval)",
                 "    premake: \(table.premake)",
@@ -79,15 +79,6 @@ public enum ConfigRendering {
     /// The zone's IANA name; Foundation on Linux names UTC "GMT", which reads as a mistake.
     private static func zoneName(_ zone: TimeZone) -> String {
         zone.identifier == "GMT" ? "UTC" : zone.identifier
-    }
-
-    /// A table name as the loader reads it back: a part is double-quoted unless it is a plain lower-case identifier.
-    private static func tableName(_ name: QualifiedName) -> String {
-        [name.schema, name.name].map { part in
-            let plain =
-                part.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" } && part.lowercased() == part
-            return plain ? part : "\"" + part.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }.joined(separator: ".")
     }
 
     private static func quote(_ text: String) -> String {

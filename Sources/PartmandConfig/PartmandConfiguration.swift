@@ -25,6 +25,9 @@ public struct DatabaseSettings: Sendable {
     public var connectTimeout: Int?
     /// Whether `PARTMAND_DATABASE_URL` replaced the file's connection.
     public var fromEnvironment: Bool
+    /// Where the file's `url` or `conninfo` holds a password (nil when it holds none), kept when
+    /// `PARTMAND_DATABASE_URL` replaces the connection: the file still holds it.
+    public var passwordLocation: ConfigLocation? = nil
 }
 
 /// When the daemon runs its passes.

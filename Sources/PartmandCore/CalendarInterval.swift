@@ -70,5 +70,22 @@ public struct CalendarInterval: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True when this interval is shorter than `other` however the calendar falls: months are compared
+    /// as months (a year is 12), otherwise a month counts as 28 to 31 days, a year as 365 to 366 and a
+    /// day as 24 hours. `30 days` is not shorter than `1 month` (February is shorter); `4 weeks` is not either.
+    public func isShorter(than other: CalendarInterval) -> Bool {
+        if let months, let otherMonths = other.months { return months < otherMonths }
+        return secondsRange.upperBound < other.secondsRange.lowerBound
+    }
+
+    /// The shortest and the longest this interval can last, in seconds.
+    private var secondsRange: ClosedRange<Int64> {
+        let day: Int64 = 86_400
+        if let fixedSeconds { return fixedSeconds...fixedSeconds }
+        if let days { return Int64(days) * day...Int64(days) * day }
+        if unit == .year { return Int64(count) * 365 * day...Int64(count) * 366 * day }
+        return Int64(count) * 28 * day...Int64(count) * 31 * day
+    }
+
     public var description: String { "\(count) \(unit.rawValue)\(count == 1 ? "" : "s")" }
 }

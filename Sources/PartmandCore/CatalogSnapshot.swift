@@ -44,10 +44,13 @@ public struct TableSnapshot: Hashable, Sendable {
     public var defaultPartition: QualifiedName?
     /// Rows in the default partition; nil when there is none.
     public var defaultRows: DefaultRows?
+    /// Retirements an earlier pass recorded and did not finish.
+    public var unfinishedRetirements: [UnfinishedRetirement]
 
     public init(
         parent: QualifiedName, keyColumn: String, keyType: PartitionKeyType, partitions: [ExistingPartition],
-        defaultPartition: QualifiedName? = nil, defaultRows: DefaultRows? = nil
+        defaultPartition: QualifiedName? = nil, defaultRows: DefaultRows? = nil,
+        unfinishedRetirements: [UnfinishedRetirement] = []
     ) {
         self.parent = parent
         self.keyColumn = keyColumn
@@ -55,5 +58,6 @@ public struct TableSnapshot: Hashable, Sendable {
         self.partitions = partitions.sorted { $0.range.lower < $1.range.lower }
         self.defaultPartition = defaultPartition
         self.defaultRows = defaultRows
+        self.unfinishedRetirements = unfinishedRetirements
     }
 }

@@ -31,8 +31,11 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
     case createPartition(NewPartition)
     case createDefaultPartition(QualifiedName)
     case retirePartition(RetiredPartition)
+    /// Finishes a retirement an earlier pass recorded but did not complete: drops or archives a
+    /// detached table, or forgets the record when the table is gone or was never detached.
+    case finishRetirement(UnfinishedRetirement)
 
-    /// A short verb for logs and reports: create, create-default, drop, detach, archive.
+    /// A short verb for logs and reports: create, create-default, drop, detach, archive, finish-retirement.
     public var kind: String {
         switch self {
         case .createPartition: "create"
@@ -43,6 +46,16 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
             case .detach: "detach"
             case .archive: "archive"
             }
+        case .finishRetirement: "finish-retirement"
+        }
+    }
+
+    /// Whether the action retires a partition (or finishes retiring one): only the server's clock may
+    /// decide those.
+    public var isRetirement: Bool {
+        switch self {
+        case .createPartition, .createDefaultPartition: false
+        case .retirePartition, .finishRetirement: true
         }
     }
 
@@ -52,6 +65,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
         case .createPartition(let new): new.name
         case .createDefaultPartition(let name): name
         case .retirePartition(let retired): retired.name
+        case .finishRetirement(let unfinished): unfinished.name
         }
     }
 
@@ -62,6 +76,12 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
         case .retirePartition(let retired):
             (retired.finishPendingDetach ? "finish pending detach, then " : "")
                 + "\(retired.action) \(retired.name) \(retired.range)"
+        case .finishRetirement(let unfinished):
+            switch unfinished.state {
+            case .detached: "finish the interrupted \(unfinished.action) of \(unfinished.name) \(unfinished.range)"
+            case .attached, .detachPending, .gone:
+                "forget the recorded \(unfinished.action) of \(unfinished.name) (\(unfinished.state))"
+            }
         }
     }
 }
@@ -72,6 +92,8 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
     case unwantedDefaultPartition(QualifiedName)
     /// A partition is pending detach but not past retention; left for whoever started the detach.
     case pendingDetachNotDue(QualifiedName)
+    /// A retirement an earlier pass started and did not finish (a crash, a kill, a failed drop).
+    case unfinishedRetirement(UnfinishedRetirement)
     /// The default partition holds rows (count, oldest, newest) before the pass.
     case defaultRows(DefaultRows)
     /// `timezone` is set but the key type has no time zone, so wall-clock bounds are used as they are.
@@ -89,6 +111,7 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
         case .unwantedDefaultPartition(let name):
             "default partition \(name) exists but default_partition is false; partmand never drops it"
         case .pendingDetachNotDue(let name): "\(name) is pending detach but not past retention; left alone"
+        case .unfinishedRetirement(let unfinished): "unfinished retirement: \(unfinished)"
         case .defaultRows(let rows):
             "default partition holds \(rows.count) row(s)"
                 + (rows.oldest.map { ", oldest \(ISO8601.string($0))" } ?? "")

@@ -10,7 +10,11 @@ import Foundation
 ///   bounds are adopted as they are and never overlapped;
 /// - a partition is retired only when its upper bound is at or before `now − retention`, so nothing
 ///   in the future is ever retired; the default partition is never retired;
-/// - a missing default partition is created when wanted; an unwanted one is kept and reported.
+/// - a missing default partition is created when wanted; an unwanted one is kept and reported;
+/// - a retirement an earlier pass recorded and did not finish is finished first, as recorded: a
+///   detached table is dropped or archived, a pending detach is finalized and then disposed of; a
+///   record whose table is gone, or whose partition was never detached, is forgotten (that partition
+///   is then judged like any other). Each one is also reported as a finding until it is done.
 public enum Planner {
     public static func plan(_ spec: TableSpec, _ snapshot: TableSnapshot, now: Date) -> MaintenancePlan {
         let utc = TimeZone(identifier: "UTC")!
@@ -26,9 +30,18 @@ public enum Planner {
             guard let cutoff else { return false }
             return partition.range.upper <= .value(cutoff)
         }
-        for partition in snapshot.partitions where partition.detachPending && !retired.contains(partition) {
+        var resumed: [QualifiedName: UnfinishedRetirement] = [:]
+        for unfinished in snapshot.unfinishedRetirements {
+            findings.append(.unfinishedRetirement(unfinished))
+            if unfinished.state == .detachPending { resumed[unfinished.name] = unfinished }
+        }
+        let pending = snapshot.partitions.filter(\.detachPending)
+        for partition in pending where !retired.contains(partition) && resumed[partition.name] == nil {
             findings.append(.pendingDetachNotDue(partition.name))
         }
+        let finishing: [MaintenanceAction] = snapshot.unfinishedRetirements
+            .filter { $0.state != .detachPending }
+            .map(MaintenanceAction.finishRetirement)
 
         let creates = partitionsToCreate(spec, snapshot, calendar: calendar, now: now, cutoff: cutoff)
 
@@ -43,13 +56,15 @@ public enum Planner {
         }
         if let rows = snapshot.defaultRows, rows.count > 0 { findings.append(.defaultRows(rows)) }
 
-        actions += retired.map { partition in
+        let resumedPending = pending.filter { resumed[$0.name] != nil && !retired.contains($0) }
+        actions += (retired + resumedPending).map { partition in
             .retirePartition(
                 RetiredPartition(
-                    name: partition.name, range: partition.range, action: spec.retentionAction,
+                    name: partition.name, range: partition.range,
+                    action: resumed[partition.name]?.action ?? spec.retentionAction,
                     finishPendingDetach: partition.detachPending))
         }
-        return MaintenancePlan(table: spec.parent, actions: actions, findings: findings)
+        return MaintenancePlan(table: spec.parent, actions: finishing + actions, findings: findings)
     }
 
     private static func partitionsToCreate(

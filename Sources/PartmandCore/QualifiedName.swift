@@ -8,8 +8,12 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
         self.name = name
     }
 
+    /// The longest identifier PostgreSQL keeps, in bytes (`NAMEDATALEN - 1`); it truncates longer ones.
+    public static let maxIdentifierBytes = 63
+
     /// Parses `table`, `schema.table`, or double-quoted parts such as `"My Schema"."Events"`.
     /// Unquoted parts are folded to lower case, as PostgreSQL does (ASCII letters only, as in a UTF-8 database).
+    /// A part longer than ``maxIdentifierBytes`` is refused: PostgreSQL would look up a truncated name.
     public init(parsing text: String, defaultSchema: String = "public") throws(NameError) {
         let parts = try Self.splitParts(text)
         switch parts.count {
@@ -17,10 +21,37 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
         case 2: self.init(schema: parts[0], name: parts[1])
         default: throw NameError(text: text, reason: "expected 'table' or 'schema.table'")
         }
+        for (label, part) in [("schema", schema), ("table", name)] where part.utf8.count > Self.maxIdentifierBytes {
+            throw NameError(
+                text: text,
+                reason: "\(label) name is longer than PostgreSQL's \(Self.maxIdentifierBytes)-byte limit "
+                    + "(\(part.utf8.count) bytes)")
+        }
     }
 
-    /// `schema.name` for messages and logs (not SQL: use the postgres module's quoting for that).
-    public var description: String { "\(schema).\(name)" }
+    /// `schema.name` for messages and logs, each part written as ``displayIdentifier(_:)`` does:
+    /// `public.webhook_events`, `"we""ird"."Events; DROP TABLE x"`. Not for SQL (use the postgres
+    /// module's quoting, which always quotes) nor for machine-readable output (use ``unquoted``).
+    public var description: String { "\(Self.displayIdentifier(schema)).\(Self.displayIdentifier(name))" }
+
+    /// `schema.name` exactly as stored, never quoted: for JSON and other machine-readable output.
+    public var unquoted: String { "\(schema).\(name)" }
+
+    /// An identifier as PostgreSQL's `quote_ident` would write it, except that `$` needs no quotes:
+    /// bare when it matches `^[a-z_][a-z0-9_$]*$` and is not a keyword PostgreSQL 15 reserves in
+    /// some context (`user`, `table`, `order`, …), otherwise in double quotes with `"` doubled.
+    public static func displayIdentifier(_ identifier: String) -> String {
+        let bytes = Array(identifier.utf8)
+        let plain =
+            bytes.first.map { isLowerOrUnderscore($0) } == true
+            && bytes.allSatisfy { isLowerOrUnderscore($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "$") }
+        if plain && !PostgresKeywords.quoted.contains(identifier) { return identifier }
+        return "\"" + identifier.replacing("\"", with: "\"\"") + "\""
+    }
+
+    private static func isLowerOrUnderscore(_ byte: UInt8) -> Bool {
+        (0x61...0x7A).contains(byte) || byte == UInt8(ascii: "_")
+    }
 
     public static func < (lhs: QualifiedName, rhs: QualifiedName) -> Bool {
         (lhs.schema, lhs.name) < (rhs.schema, rhs.name)

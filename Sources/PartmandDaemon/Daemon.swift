@@ -143,11 +143,20 @@ public final class Daemon: @unchecked Sendable {
         notifier.extendTimeout(by: timeout + .seconds(5))
         let active = passRuntime ?? runtime
         active.engine.stopSignal.stop()
-        active.pool.cancelAll()
+        cancelStatements(of: active)
         queue.asyncAfter(deadline: .now() + timeout.timeInterval) { [unowned self] in
             logger.error("the running pass did not stop within \(timeout); exiting anyway")
             exit(1)
         }
+    }
+
+    /// Cancels the running pass's statements, and again every second until the pass ends: a cancel
+    /// that arrives between two statements is lost, and the next one (a FINALIZE, a rollback's
+    /// follow-up) must not run on for its whole timeout.
+    private func cancelStatements(of active: Runtime) {
+        guard passRunning else { return }
+        active.pool.cancelAll()
+        queue.asyncAfter(deadline: .now() + 1) { [unowned self] in cancelStatements(of: active) }
     }
 
     private func finishStop() {
@@ -201,7 +210,7 @@ public final class Daemon: @unchecked Sendable {
         logger.info("pass starting", metadata: ["reason": "\(reason)", "run_id": "\(runID)"])
         notifier.status("pass running (\(reason)); " + statusText())
         passQueue.async { [unowned self] in
-            let report = runtime.engine.runPass(tables, now: Date(), checkClock: true, runID: runID)
+            let report = runtime.engine.runPass(tables, now: Date(), clock: .system, runID: runID)
             queue.async { self.finishPass(report, tables: tables) }
         }
     }
@@ -217,7 +226,8 @@ public final class Daemon: @unchecked Sendable {
             report.unreachable != nil ? names : Set(report.tables.filter { $0.status == .failed }.map(\.table))
         retries.record(failed: failed, succeeded: names.subtracting(failed), at: Date())
         let summary =
-            "pass finished: \(report.tables.count) tables, \(report.createdCount) created, "
+            report.unreachable.map { "pass failed: database unreachable: \($0.message)" }
+            ?? "pass finished: \(report.tables.count) tables, \(report.createdCount) created, "
             + "\(report.retiredCount) retired, \(report.failedCount) failed"
         logger.log(
             level: report.succeeded ? .info : .warning, "\(summary)",

@@ -48,6 +48,9 @@ final class ActionExecutor {
         case .retirePartition(let retired):
             try retire(retired)
             return 0
+        case .finishRetirement(let unfinished):
+            try finish(unfinished)
+            return 0
         }
     }
 
@@ -151,66 +154,96 @@ final class ActionExecutor {
 
     /// Detaches (CONCURRENTLY when the table has no default partition, so readers and writers never
     /// wait; plainly under lock_timeout otherwise), then drops, keeps, or moves the detached table.
+    /// A retirement that takes more than one transaction is recorded in the ledger first and cleared
+    /// in the transaction that finishes it, so a kill at any point leaves work the next pass finds.
     private func retire(_ retired: RetiredPartition) throws {
         guard retired.range.upper <= .value(now) else {
             throw refusal("refusing to retire \(retired.name): its range \(retired.range) is not in the past")
         }
         if case .archive(let schema) = retired.action {
-            let target = QualifiedName(schema: schema, name: retired.name.name)
-            let exists = try connection.query(
-                "SELECT to_regclass($1) IS NOT NULL AS taken", [.text(target.sql)],
-                purpose: "check archive target \(target)"
-            ).rows[0]
-            if try exists.bool("taken") {
-                throw refusal("refusing to archive \(retired.name): \(target) already exists")
-            }
+            try checkArchiveTarget(QualifiedName(schema: schema, name: retired.name.name), for: retired.name)
         }
-        if retired.finishPendingDetach {
-            try finalizeDetach(retired.name)
-        } else if defaultPartition == nil {
-            try detachConcurrently(retired.name)
-        } else {
+        if defaultPartition != nil && !retired.finishPendingDetach {
             // A plain DETACH needs ACCESS EXCLUSIVE on the parent: inserts queue behind it while it waits.
             try inTransaction("\(retired.action) \(retired.name)", lockTimeout: settings.exclusiveLockTimeout) {
                 try connection.execute(
                     "ALTER TABLE \(parent.sql) DETACH PARTITION \(retired.name.sql)",
                     purpose: "detach partition \(retired.name)")
-                try dispose(retired)
+                try dispose(retired.name, retired.action)
             }
             return
         }
+        try RetirementLedger.create(on: connection)
+        let oid = try inTransaction("record the retirement of \(retired.name)") {
+            try RetirementLedger.record(retired, of: parent, on: connection)
+        }
+        if retired.finishPendingDetach {
+            try finalizeDetach(retired.name)
+        } else {
+            try detachConcurrently(retired.name, recorded: oid)
+        }
         try inTransaction("\(retired.action) \(retired.name)") {
-            try dispose(retired)
+            try dispose(retired.name, retired.action)
+            try RetirementLedger.forget(oid, on: connection)
+        }
+    }
+
+    /// Finishes a retirement an earlier pass recorded: a detached table is dropped or archived as
+    /// recorded; a record whose table is gone or still attached is cleared.
+    private func finish(_ unfinished: UnfinishedRetirement) throws {
+        guard unfinished.state == .detached else {
+            try inTransaction("clear the retirement record of \(unfinished.name)") {
+                try RetirementLedger.forget(unfinished.oid, on: connection)
+            }
+            return
+        }
+        if case .archive(let schema) = unfinished.action {
+            try checkArchiveTarget(QualifiedName(schema: schema, name: unfinished.name.name), for: unfinished.name)
+        }
+        try inTransaction("\(unfinished.action) \(unfinished.name)") {
+            try dispose(unfinished.name, unfinished.action)
+            try RetirementLedger.forget(unfinished.oid, on: connection)
+        }
+    }
+
+    private func checkArchiveTarget(_ target: QualifiedName, for name: QualifiedName) throws {
+        let exists = try connection.query(
+            "SELECT to_regclass($1) IS NOT NULL AS taken", [.text(target.sql)],
+            purpose: "check archive target \(target)"
+        ).rows[0]
+        if try exists.bool("taken") {
+            throw refusal("refusing to archive \(name): \(target) already exists")
         }
     }
 
     /// Drops, keeps, or archives a table that is no longer a partition.
-    private func dispose(_ retired: RetiredPartition) throws {
-        switch retired.action {
+    private func dispose(_ name: QualifiedName, _ action: RetentionAction) throws {
+        switch action {
         case .drop:
             let row = try connection.query(
-                "SELECT relispartition FROM pg_class WHERE oid = to_regclass($1)", [.text(retired.name.sql)],
-                purpose: "check \(retired.name) is detached"
+                "SELECT relispartition FROM pg_class WHERE oid = to_regclass($1)", [.text(name.sql)],
+                purpose: "check \(name) is detached"
             ).rows.first
             if let row, try row.bool("relispartition") {
-                throw refusal("refusing to drop \(retired.name): it is still a partition")
+                throw refusal("refusing to drop \(name): it is still a partition")
             }
-            try connection.execute("DROP TABLE \(retired.name.sql)", purpose: "drop table \(retired.name)")
+            try connection.execute("DROP TABLE \(name.sql)", purpose: "drop table \(name)")
         case .detach:
             break
         case .archive(let schema):
             try connection.execute(
                 "CREATE SCHEMA IF NOT EXISTS \(SQL.identifier(schema))", purpose: "create archive schema \(schema)")
             try connection.execute(
-                "ALTER TABLE \(retired.name.sql) SET SCHEMA \(SQL.identifier(schema))",
-                purpose: "move \(retired.name) to schema \(schema)")
+                "ALTER TABLE \(name.sql) SET SCHEMA \(SQL.identifier(schema))",
+                purpose: "move \(name) to schema \(schema)")
         }
     }
 
     /// `DETACH PARTITION … CONCURRENTLY` cannot run in a transaction block. Its wait for older
     /// transactions counts against lock_timeout but blocks nobody, so it gets the statement timeout.
-    /// When it is interrupted the partition is left pending detach, which FINALIZE completes.
-    private func detachConcurrently(_ name: QualifiedName) throws {
+    /// When it is interrupted the partition is left pending detach, which FINALIZE completes (now, or
+    /// on the next pass when partmand is stopping). When it never took effect, the record is cleared.
+    private func detachConcurrently(_ name: QualifiedName, recorded oid: UInt32) throws {
         do {
             try outsideTransaction("detach \(name) concurrently", lockTimeout: settings.statementTimeout) {
                 try connection.execute(
@@ -218,7 +251,11 @@ final class ActionExecutor {
                     purpose: "detach partition \(name) concurrently")
             }
         } catch {
-            guard connection.isOpen, try isPendingDetach(name) else { throw error }
+            guard connection.isOpen, !stop.isStopped else { throw error }
+            guard try isPendingDetach(name) else {
+                try? RetirementLedger.forget(oid, on: connection)
+                throw error
+            }
             logger.warning(
                 "concurrent detach was interrupted; finishing it",
                 metadata: ["partition": "\(name)", "error": "\(error)"])
@@ -227,6 +264,7 @@ final class ActionExecutor {
     }
 
     private func finalizeDetach(_ name: QualifiedName) throws {
+        guard !stop.isStopped else { throw refusal("not finishing the detach of \(name): shutting down") }
         try outsideTransaction("finish detaching \(name)", lockTimeout: settings.statementTimeout) {
             try connection.execute(
                 "ALTER TABLE \(parent.sql) DETACH PARTITION \(name.sql) FINALIZE",

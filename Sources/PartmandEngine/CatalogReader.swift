@@ -14,11 +14,18 @@ public struct TableCatalog: Sendable {
 
 /// Reads range-partitioned parents and their partitions from the catalog, several tables per query.
 public enum CatalogReader {
-    /// Reads every table of `specs` in three queries (parents, partitions, default-partition rows).
+    /// Reads every table of `specs` in a few queries (parents, partitions, partmand's retirement ledger), plus
+    /// one count per default partition.
     /// A table that is missing or not range-partitioned on the configured column gets an error.
-    public static func read(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
-        -> [QualifiedName: Result<TableCatalog, TableError>]
-    {
+    ///
+    /// With `isolatingFailures`, a database error while counting one table's default partition (a lock
+    /// timeout, 55P03; no SELECT privilege, 42501; a statement timeout, 57014) becomes that table's
+    /// failure, with its SQLSTATE, and the other tables are still read; inside a transaction block each
+    /// count then runs under a savepoint. Connection problems are always thrown. Without it, the first
+    /// error is thrown (the caller's transaction is aborted anyway; the caller rolls back and may retry).
+    public static func read(
+        _ specs: [TableSpec], isolatingFailures: Bool = false, on connection: PostgresConnection
+    ) throws(PostgresError) -> [QualifiedName: Result<TableCatalog, TableError>] {
         var results: [QualifiedName: Result<TableCatalog, TableError>] = [:]
         guard !specs.isEmpty else { return results }
         let parents = try readParents(specs, on: connection)
@@ -30,25 +37,57 @@ public enum CatalogReader {
             }
         }
         let children = try readPartitions(of: Array(found.keys), on: connection)
+        let unfinished = try RetirementLedger.read(parents: Array(found.keys), on: connection)
         for (oid, entry) in found {
             let rows = children[oid] ?? []
             let defaultPartition = rows.first(where: \.isDefault)?.name
             var defaultRows: DefaultRows?
             if let defaultPartition {
-                defaultRows = try Self.defaultRows(in: defaultPartition, key: entry.parent.keyColumn, on: connection)
+                do {
+                    defaultRows = try isolated(isolatingFailures, on: connection) { () throws(PostgresError) in
+                        try Self.defaultRows(in: defaultPartition, key: entry.parent.keyColumn, on: connection)
+                    }
+                } catch {
+                    guard isolatingFailures && !error.isConnectionProblem else { throw error }
+                    results[entry.spec.parent] = .failure(TableError(table: entry.spec.parent, error))
+                    continue
+                }
             }
             let snapshot = TableSnapshot(
                 parent: entry.spec.parent, keyColumn: entry.parent.keyColumn, keyType: entry.parent.keyType,
                 partitions: rows.filter { !$0.isDefault }.map {
                     ExistingPartition(name: $0.name, range: $0.range, detachPending: $0.detachPending)
                 },
-                defaultPartition: defaultPartition, defaultRows: defaultRows)
+                defaultPartition: defaultPartition, defaultRows: defaultRows,
+                unfinishedRetirements: unfinished[oid] ?? [])
             results[entry.spec.parent] = .success(
                 TableCatalog(
                     oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
                     tablespace: entry.parent.tablespace))
         }
         return results
+    }
+
+    /// Runs `body`; when `isolating` inside a transaction block, under a savepoint that is rolled back
+    /// when `body` fails, so the transaction stays usable. Outside one, each statement commits on its own.
+    private static func isolated<T>(
+        _ isolating: Bool, on connection: PostgresConnection, _ body: () throws(PostgresError) -> T
+    ) throws(PostgresError) -> T {
+        guard isolating, connection.transactionStatus == .inTransaction else { return try body() }
+        let savepoint = "partmand_catalog_read"
+        try connection.execute("SAVEPOINT \(savepoint)", purpose: "savepoint before a table's read")
+        do {
+            let value = try body()
+            try connection.execute("RELEASE SAVEPOINT \(savepoint)", purpose: "release savepoint")
+            return value
+        } catch {
+            if connection.isOpen {
+                try connection.execute(
+                    "ROLLBACK TO SAVEPOINT \(savepoint)", purpose: "roll back to savepoint after a failed read")
+                try connection.execute("RELEASE SAVEPOINT \(savepoint)", purpose: "release savepoint")
+            }
+            throw error
+        }
     }
 
     /// Row count and key span of a default partition.

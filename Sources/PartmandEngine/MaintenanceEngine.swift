@@ -14,11 +14,6 @@ public final class MaintenanceEngine: Sendable {
     /// Set to stop a running pass at the next safe point.
     public let stopSignal: StopSignal
 
-    /// The first key of partmand's two-part advisory locks ('part'); the second is the parent's OID.
-    static let advisoryLockClass: Int64 = 0x7061_7274
-    /// How far the local clock may be from the server's before a pass refuses to run.
-    static let maxClockSkew: TimeInterval = 300
-
     public init(
         pool: ConnectionPool, settings: MaintenanceSettings, stopSignal: StopSignal = StopSignal(), logger: Logger,
         partman: PartmanOptions = PartmanOptions()
@@ -30,27 +25,53 @@ public final class MaintenanceEngine: Sendable {
         self.logger = logger
     }
 
-    /// What a pass would do, without changing anything or taking locks.
-    public func plan(_ specs: [TableSpec], now: Date) throws -> [TableReport] {
-        let (enabled, catalogs, partmanReports) = try pool.withConnection { connection in
+    /// What a pass would do, without changing anything or taking locks, and whether the server is a
+    /// standby (where a pass would skip every table). Each table gets its own status: one whose catalog
+    /// cannot be read (its default partition locked, 55P03, or not readable for the role, 42501) fails
+    /// alone, with its SQLSTATE, and the others are still planned; so does a pg_partman set. Only a
+    /// connection problem is thrown.
+    public func plan(_ specs: [TableSpec], now: Date) throws -> PlanReport {
+        try pool.withConnection { connection in
             // Read-only, but under lock_timeout and statement_timeout all the same: counting a default
             // partition must not wait behind someone's ACCESS EXCLUSIVE request (health checks use this).
-            // Session-level, not one transaction: a failing pg_partman set must not abort the others' reads.
+            // Session-level, not one transaction: each statement commits on its own, so a table whose
+            // read fails does not abort the others' reads.
             // No retries: a plan (and a health check) reports a busy table at once rather than waiting.
             var once = settings
             once.retries = 0
             let runner = TransactionRunner(connection: connection, settings: once, stop: stopSignal, logger: logger)
-            var result: ([TableSpec], [QualifiedName: Result<TableCatalog, TableError>], [QualifiedName: TableReport])?
+            var report = PlanReport(tables: [], standby: false)
             try runner.outsideTransaction("plan", lockTimeout: settings.lockTimeout) {
-                let enabled = try withPartmanSets(specs.filter(\.enabled), on: connection)
-                let native = enabled.filter { $0.engine == .native }
-                let partmanReports = try planPartman(
-                    enabled.filter { $0.engine == .pgPartman }, now: now, on: connection)
-                result = (enabled, try CatalogReader.read(native, on: connection), partmanReports)
+                report = try plan(specs, now: now, on: connection)
             }
-            return result!
+            return report
         }
-        return enabled.map { spec in
+    }
+
+    private func plan(_ specs: [TableSpec], now: Date, on connection: PostgresConnection) throws -> PlanReport {
+        let standby = try connection.query(
+            "SELECT pg_is_in_recovery() AS standby", purpose: "check server role"
+        ).rows[0].bool("standby")
+        var enabled = specs.filter(\.enabled)
+        var listingFailure: TableReport?
+        do {
+            enabled = try withPartmanSets(enabled, on: connection)
+        } catch let error as PostgresError where !error.isConnectionProblem {
+            listingFailure = partmanListingFailure(error, on: connection)
+        }
+        let native = enabled.filter { $0.engine == .native }
+        let partmanReports = try planPartman(enabled.filter { $0.engine == .pgPartman }, now: now, on: connection)
+        var catalogs: [QualifiedName: Result<TableCatalog, TableError>]
+        do {
+            catalogs = try CatalogReader.read(native, isolatingFailures: true, on: connection)
+        } catch {
+            guard !error.isConnectionProblem else { throw error }
+            // The catalog queries shared by all tables failed: every native table fails with that error.
+            catalogs = Dictionary(
+                native.map { ($0.parent, .failure(TableError(table: $0.parent, error))) },
+                uniquingKeysWith: { first, _ in first })
+        }
+        var tables = enabled.map { spec in
             if let report = partmanReports[spec.parent] { return report }
             var report = TableReport(table: spec.parent, status: .ok)
             switch catalogs[spec.parent]! {
@@ -65,6 +86,20 @@ public final class MaintenanceEngine: Sendable {
             }
             return report
         }
+        if let listingFailure { tables.append(listingFailure) }
+        return PlanReport(tables: tables, standby: standby)
+    }
+
+    /// With `pg_partman: { tables: all }`, part_config could not be read, so the sets the configuration does
+    /// not list are unknown: a failed report named after part_config says so.
+    private func partmanListingFailure(_ error: PostgresError, on connection: PostgresConnection) -> TableReport {
+        let schema = ((try? PartmanExtension.find(on: connection)) ?? nil)?.schema ?? "pg_partman"
+        var report = TableReport(table: QualifiedName(schema: schema, name: "part_config"), status: .failed)
+        report.engine = .pgPartman
+        var failure = TableError(table: report.table, error)
+        failure.message = "cannot list the pg_partman sets (pg_partman: tables: all): " + failure.message
+        report.errors = [failure]
+        return report
     }
 
     /// `specs` plus, with `pg_partman: { tables: all }`, every part_config set with automatic maintenance on
@@ -121,10 +156,12 @@ public final class MaintenanceEngine: Sendable {
         return reports
     }
 
-    /// Runs one pass over the enabled tables of `specs` at instant `now`. With `checkClock`, refuses to
-    /// run when `now` is more than five minutes away from the server's clock (a wrong clock would
-    /// retire the wrong partitions).
-    public func runPass(_ specs: [TableSpec], now: Date, checkClock: Bool, runID: String = RunID.make())
+    /// Runs one pass over the enabled tables of `specs` at instant `now`, which `clock` says where it
+    /// came from. Only the server's clock retires anything: with `.system`, a pass whose `now` is more
+    /// than five minutes from the server's clock refuses to run at all; with `.given`, such a pass creates
+    /// partitions as usual but refuses every retirement (each affected table fails, saying why), unless
+    /// `retireAnyway`.
+    public func runPass(_ specs: [TableSpec], now: Date, clock: PassClock, runID: String = RunID.make())
         -> PassReport
     {
         let started = Date()
@@ -158,16 +195,25 @@ public final class MaintenanceEngine: Sendable {
             }
             return report
         }
-        let skew = now.timeIntervalSince1970 - server.now
-        if checkClock && abs(skew) > Self.maxClockSkew {
-            let message = "local clock is \(Int(skew)) s away from the server's; refusing to maintain tables"
-            logger.error("\(message)")
-            report.tables = specs.filter(\.enabled).map {
-                var table = TableReport(table: $0.parent, status: .failed)
-                table.errors = [TableError(table: $0.parent, message: message)]
-                return table
+        let skew = ClockSkew(now: now, server: Date(timeIntervalSince1970: server.now))
+        var retirementRefusal: String?
+        if !skew.isTolerable {
+            switch clock {
+            case .system:
+                let message = "local clock is \(skew) the server's; refusing to maintain tables"
+                logger.error("\(message)")
+                report.tables = specs.filter(\.enabled).map {
+                    var table = TableReport(table: $0.parent, status: .failed)
+                    table.errors = [TableError(table: $0.parent, message: message)]
+                    return table
+                }
+                return report
+            case .given(retireAnyway: false):
+                retirementRefusal = "the given now, \(ISO8601.string(now)), is \(skew) the server's clock; only the server's clock retires partitions"
+                logger.notice("\(retirementRefusal!): creating partitions only")
+            case .given(retireAnyway: true):
+                logger.warning("retiring at the given now, \(ISO8601.string(now)), \(skew) the server's clock, as asked")
             }
-            return report
         }
 
         var enabled = specs.filter(\.enabled)
@@ -185,7 +231,7 @@ public final class MaintenanceEngine: Sendable {
                 report.tables.append(TableReport(table: spec.parent, status: .skipped("shutting down")))
                 continue
             }
-            let tableReport = maintain(spec, now: now, logger: tableLogger)
+            let tableReport = maintain(spec, now: now, retirementRefusal: retirementRefusal, logger: tableLogger)
             log(tableReport, logger: tableLogger)
             report.tables.append(tableReport)
         }
@@ -194,16 +240,18 @@ public final class MaintenanceEngine: Sendable {
     }
 
     /// One table: advisory lock, snapshot, plan, actions, default-partition check, unlock.
-    private func maintain(_ spec: TableSpec, now: Date, logger: Logger) -> TableReport {
+    private func maintain(_ spec: TableSpec, now: Date, retirementRefusal: String?, logger: Logger) -> TableReport {
         let started = Date()
         var report = TableReport(table: spec.parent, status: .ok)
         do {
             try pool.withConnection { connection in
-                guard let oid = try lockTable(spec.parent, on: connection, report: &report) else { return }
-                defer { unlockTable(oid, on: connection) }
+                guard let lock = try lockTable(spec.parent, on: connection, report: &report) else { return }
+                defer { lock.release(on: connection) }
                 switch spec.engine {
                 case .native:
-                    try maintainLocked(spec, now: now, on: connection, report: &report, logger: logger)
+                    try maintainLocked(
+                        spec, now: now, retirementRefusal: retirementRefusal, on: connection, report: &report,
+                        logger: logger)
                 case .pgPartman:
                     report.engine = .pgPartman
                     guard let installed = try PartmanExtension.find(on: connection) else {
@@ -227,9 +275,10 @@ public final class MaintenanceEngine: Sendable {
         return report
     }
 
-    /// Takes the table's session advisory lock; nil (and a skipped report) when another partmand holds it.
+    /// Takes the table's session advisory lock; nil (and a skipped report naming the holder) when
+    /// another session holds it.
     private func lockTable(_ table: QualifiedName, on connection: PostgresConnection, report: inout TableReport)
-        throws -> Int64?
+        throws -> TableLock?
     {
         let row = try connection.query(
             "SELECT to_regclass($1)::oid::int8 AS oid", [.text(table.sql)], purpose: "look up \(table)"
@@ -239,25 +288,19 @@ public final class MaintenanceEngine: Sendable {
             report.errors.append(TableError(table: table, message: "table does not exist"))
             return nil
         }
-        let key = Self.advisoryLockClass << 32 | oid
-        let locked = try connection.query(
-            "SELECT pg_try_advisory_lock($1::int8) AS locked", [.text(String(key))], purpose: "lock \(table)"
-        ).rows[0]
-        guard try locked.bool("locked") else {
-            report.status = .skipped("locked by another partmand")
+        let lock = TableLock(parent: oid)
+        guard try lock.tryAcquire(on: connection, purpose: "lock \(table)") else {
+            let holder = try TableLock.holders(of: [UInt32(oid)], on: connection)[UInt32(oid)]
+            report.lockHolder = holder
+            report.status = .skipped("locked by another partmand" + (holder.map { " (\($0))" } ?? ""))
             return nil
         }
-        return key
-    }
-
-    private func unlockTable(_ key: Int64, on connection: PostgresConnection) {
-        guard connection.isOpen else { return }
-        _ = try? connection.query(
-            "SELECT pg_advisory_unlock($1::int8)", [.text(String(key))], purpose: "unlock table")
+        return lock
     }
 
     private func maintainLocked(
-        _ spec: TableSpec, now: Date, on connection: PostgresConnection, report: inout TableReport, logger: Logger
+        _ spec: TableSpec, now: Date, retirementRefusal: String?, on connection: PostgresConnection,
+        report: inout TableReport, logger: Logger
     ) throws {
         // Read under lock_timeout too: counting the default partition's rows must not queue
         // behind someone's ACCESS EXCLUSIVE request for long.
@@ -266,6 +309,17 @@ public final class MaintenanceEngine: Sendable {
             try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
         }
         let plan = Planner.plan(spec, catalog.snapshot, now: now)
+        var actions = plan.actions
+        if let retirementRefusal {
+            let refused = actions.filter(\.isRetirement)
+            actions.removeAll(where: \.isRetirement)
+            if !refused.isEmpty {
+                let names = refused.map { "\($0.partition)" }.joined(separator: ", ")
+                report.status = .failed
+                report.errors.append(TableError(table: spec.parent, message: "not retiring \(names): \(retirementRefusal)"))
+                report.refusedRetirements = refused
+            }
+        }
         report.planned = plan.actions
         report.findings = plan.findings
         // Default-partition rows are reported once, after the actions, with what is left.
@@ -276,9 +330,11 @@ public final class MaintenanceEngine: Sendable {
 
         let executor = ActionExecutor(
             connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger)
-        for action in plan.actions {
+        for (index, action) in actions.enumerated() {
             if stopSignal.isStopped {
-                report.status = .skipped("shutting down")
+                let left = actions[index...].map { "\($0)" }.joined(separator: "; ")
+                report.status = .failed
+                report.errors.append(TableError(table: spec.parent, message: "shutting down; not done: \(left)"))
                 break
             }
             var actionLogger = logger
@@ -320,6 +376,7 @@ public final class MaintenanceEngine: Sendable {
         case .createPartition(let new): report.created.append(new.name)
         case .createDefaultPartition(let name): report.createdDefault = name
         case .retirePartition(let retired): report.retired.append(retired)
+        case .finishRetirement(let unfinished): report.finishedRetirements.append(unfinished)
         }
         report.rowsMoved += rowsMoved
     }

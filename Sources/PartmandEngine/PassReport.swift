@@ -15,6 +15,10 @@ public struct TableReport: Sendable {
     public var created: [QualifiedName] = []
     public var createdDefault: QualifiedName?
     public var retired: [RetiredPartition] = []
+    /// Retirements earlier passes left unfinished, finished (or cleared) by this one.
+    public var finishedRetirements: [UnfinishedRetirement] = []
+    /// Retirements the planner wanted but the pass refused: its `now` was not the server's clock.
+    public var refusedRetirements: [MaintenanceAction] = []
     public var rowsMoved = 0
     /// What the planner wanted (for dry runs and plans, the only content).
     public var planned: [MaintenanceAction] = []
@@ -25,6 +29,9 @@ public struct TableReport: Sendable {
     public var duration: Duration = .zero
     /// Who maintained the table.
     public var engine: EngineKind = .native
+    /// The session holding the table's advisory lock, when the table was skipped for it (or, in a
+    /// plan, when some session holds it).
+    public var lockHolder: LockHolder?
     /// Notices pg_partman sent while maintaining the set.
     public var notices: [String] = []
 
@@ -39,6 +46,10 @@ public struct TableReport: Sendable {
         case .skipped(let reason): return "\(table): skipped: \(reason)"
         case .ok, .failed:
             var parts = ["\(created.count + (createdDefault == nil ? 0 : 1)) created", "\(retired.count) retired"]
+            if !finishedRetirements.isEmpty {
+                parts.append("\(finishedRetirements.count) unfinished retirement(s) finished")
+            }
+            if !refusedRetirements.isEmpty { parts.append("\(refusedRetirements.count) retirement(s) refused") }
             if rowsMoved > 0 { parts.append("\(rowsMoved) rows moved from default") }
             if let left = defaultRowsLeft, left.count > 0 { parts.append("\(left.count) rows left in default") }
             let head = "\(table): \(status == .ok ? "ok" : "FAILED"): " + parts.joined(separator: ", ")
@@ -72,4 +83,20 @@ public struct PassReport: Sendable {
     public var createdCount: Int { tables.reduce(0) { $0 + $1.created.count + ($1.createdDefault == nil ? 0 : 1) } }
     public var retiredCount: Int { tables.reduce(0) { $0 + $1.retired.count } }
     public var failedCount: Int { tables.filter { $0.status == .failed }.count }
+}
+
+/// What `MaintenanceEngine.plan` found: each table's plan or failure, and the server's role.
+public struct PlanReport: Sendable {
+    /// One report per enabled table (and pg_partman set), in configuration order.
+    public var tables: [TableReport]
+    /// The server is a standby (in recovery): a pass there would skip every table.
+    public var standby: Bool
+
+    public init(tables: [TableReport], standby: Bool) {
+        self.tables = tables
+        self.standby = standby
+    }
+
+    /// True when some table could not be planned.
+    public var failed: Bool { tables.contains { $0.status == .failed } }
 }

@@ -8,12 +8,19 @@ public struct TableError: Error, Sendable, CustomStringConvertible {
     public var sqlState: String?
     /// True when the database could not be reached or the connection broke.
     public var isConnectionProblem: Bool
+    /// True when the failure is an error from the database (a lock timeout, a missing privilege, …)
+    /// rather than partmand finding the table wrong: for a read, the table could not be checked.
+    public var isDatabaseError: Bool
 
-    public init(table: QualifiedName, message: String, sqlState: String? = nil, isConnectionProblem: Bool = false) {
+    public init(
+        table: QualifiedName, message: String, sqlState: String? = nil, isConnectionProblem: Bool = false,
+        isDatabaseError: Bool = false
+    ) {
         self.table = table
         self.message = message
         self.sqlState = sqlState
         self.isConnectionProblem = isConnectionProblem
+        self.isDatabaseError = isDatabaseError
     }
 
     /// Wraps any failure: a PostgresError keeps its SQLSTATE and connection flag.
@@ -21,7 +28,7 @@ public struct TableError: Error, Sendable, CustomStringConvertible {
         if let error = error as? PostgresError {
             self.init(
                 table: table, message: error.description, sqlState: error.sqlState,
-                isConnectionProblem: error.isConnectionProblem)
+                isConnectionProblem: error.isConnectionProblem, isDatabaseError: true)
         } else {
             self.init(table: table, message: "\(error)")
         }

@@ -18,6 +18,15 @@ extension ConnectionOptions {
         if let connectTimeout, !explicit.contains("connect_timeout"), environment["PGCONNECT_TIMEOUT"] == nil {
             parameters.append(("connect_timeout", String(connectTimeout)))
         }
+        if let check = deadPeerCheck {
+            let keepalives = [
+                ("keepalives_idle", check.keepaliveIdle), ("keepalives_interval", check.keepaliveInterval),
+                ("keepalives_count", check.keepaliveCount),
+            ]
+            for (keyword, value) in keepalives where !explicit.contains(keyword) {
+                parameters.append((keyword, String(value)))
+            }
+        }
         return parameters
     }
 

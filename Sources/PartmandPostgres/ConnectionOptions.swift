@@ -8,16 +8,47 @@ public struct ConnectionOptions: Sendable {
     public var applicationName: String
     /// Connection timeout in seconds, applied unless the conninfo or `PGCONNECT_TIMEOUT` sets one.
     public var connectTimeout: Int?
+    /// Makes a backend notice promptly that its client died (killed, host gone) and end, instead of
+    /// finishing its statement and keeping its locks meanwhile: the session sets
+    /// `client_connection_check_interval` (PostgreSQL 14+) to this interval and server-side TCP
+    /// keepalives; TCP keepalives are also asked for on the client side unless the conninfo sets them.
+    /// nil leaves all of these to the server's and libpq's defaults.
+    public var deadPeerCheck: DeadPeerCheck?
 
     /// Creates connection options.
-    public init(conninfo: String = "", applicationName: String = "partmand", connectTimeout: Int? = 10) {
+    public init(
+        conninfo: String = "", applicationName: String = "partmand", connectTimeout: Int? = 10,
+        deadPeerCheck: DeadPeerCheck? = DeadPeerCheck()
+    ) {
         self.conninfo = conninfo
         self.applicationName = applicationName
         self.connectTimeout = connectTimeout
+        self.deadPeerCheck = deadPeerCheck
     }
 
     /// The conninfo with every password replaced by `***`, safe for logs and errors.
     public var redacted: String {
         ConninfoRedaction(conninfo).text
+    }
+}
+
+/// How quickly either end of a connection notices that the other one died.
+public struct DeadPeerCheck: Sendable, Equatable {
+    /// How often a busy backend checks that its client is still there (`client_connection_check_interval`).
+    public var clientCheckInterval: Duration
+    /// Idle seconds before the first TCP keepalive probe, seconds between probes, and probes lost
+    /// before the connection counts as dead; on both ends (no effect on Unix-domain sockets).
+    public var keepaliveIdle: Int
+    public var keepaliveInterval: Int
+    public var keepaliveCount: Int
+
+    public init(
+        clientCheckInterval: Duration = .seconds(2), keepaliveIdle: Int = 30, keepaliveInterval: Int = 10,
+        keepaliveCount: Int = 3
+    ) {
+        self.clientCheckInterval = clientCheckInterval
+        self.keepaliveIdle = keepaliveIdle
+        self.keepaliveInterval = keepaliveInterval
+        self.keepaliveCount = keepaliveCount
     }
 }

@@ -59,11 +59,29 @@ public final class PostgresConnection: @unchecked Sendable {
             "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)",
             purpose: "configure session"
         )
+        if let check = options.deadPeerCheck {
+            try connection.configureDeadClientCheck(check)
+        }
         connection.logger.debug(
             "connected",
             metadata: ["server_version": "\(connection.serverVersionNumber)"]
         )
         return connection
+    }
+
+    /// Makes the backend end soon after this client dies rather than run on holding its locks.
+    private func configureDeadClientCheck(_ check: DeadPeerCheck) throws(PostgresError) {
+        var settings = [
+            ("tcp_keepalives_idle", check.keepaliveIdle), ("tcp_keepalives_interval", check.keepaliveInterval),
+            ("tcp_keepalives_count", check.keepaliveCount),
+        ].map { ($0.0, "\($0.1)") }
+        if serverVersionNumber >= 140000 {
+            settings.append(("client_connection_check_interval", "\(check.clientCheckInterval.millisecondsText)ms"))
+        }
+        let calls = settings.indices.map { "set_config($\($0 * 2 + 1), $\($0 * 2 + 2), false)" }
+        try query(
+            "SELECT " + calls.joined(separator: ", "), settings.flatMap { [.text($0.0), .text($0.1)] },
+            purpose: "configure dead-client checks")
     }
 
     /// Runs one statement with parameters `$1`, `$2`… sent separately in text format
@@ -170,5 +188,12 @@ public final class PostgresConnection: @unchecked Sendable {
         let copies = strings.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
         return body(copies.map { $0.map { UnsafePointer($0) } } + [nil])
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for PostgreSQL settings.
+    fileprivate var millisecondsText: String {
+        String(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

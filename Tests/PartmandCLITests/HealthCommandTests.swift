@@ -7,25 +7,33 @@ import Testing
 private final class HealthFixture {
     let schema: TestSchema
     let scratch: ScratchDirectory
-    let configPath: String
+    private(set) var configPath = ""
+    private let configured: [String]
 
     /// `tables` are created in the schema as monthly range-partitioned tables on `received_at`;
     /// `configured` lists the tables the configuration names (default: `tables`).
     init(tables: [String] = ["events"], configured: [String]? = nil) throws {
         schema = try TestSchema("health")
         scratch = try ScratchDirectory()
+        self.configured = configured ?? tables
         for table in tables {
             try schema.run(
                 "CREATE TABLE \(schema.qualified(table)) (id bigint GENERATED ALWAYS AS IDENTITY,"
                     + " received_at timestamptz NOT NULL, payload text) PARTITION BY RANGE (received_at)")
         }
-        let conninfo = try TestServer.conninfo()
+        configPath = try writeConfig("partmand.yaml")
+    }
+
+    /// Writes a configuration naming the configured tables on the test server, connecting as `user`
+    /// when given; returns its path.
+    func writeConfig(_ name: String, user: String? = nil) throws -> String {
+        let conninfo = try TestServer.conninfo() + (user.map { " user=\($0)" } ?? "")
         // A JSON string is a YAML double-quoted scalar (slashes left alone: "\/" is not YAML 1.1).
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         let quoted = String(decoding: try encoder.encode(conninfo), as: UTF8.self)
         var text = "database:\n  conninfo: \(quoted)\ntables:\n"
-        for table in configured ?? tables {
+        for table in configured {
             text += """
                   - table: \(schema.name).\(table)
                     column: received_at
@@ -35,7 +43,7 @@ private final class HealthFixture {
 
                 """
         }
-        configPath = try scratch.write("partmand.yaml", text)
+        return try scratch.write(name, text)
     }
 
     deinit {
@@ -144,7 +152,111 @@ struct HealthCommandTests {
         #expect(lines.last == "OK \(fixture.table("events")): 4 partitions ahead", "\(result)")
     }
 
-    @Test("an unreachable database exits 69")
+    @Test(
+        "a table whose default partition is locked is UNKNOWN (3), the other still checked; plan shows both")
+    func lockedDefaultPartition() throws {
+        let fixture = try HealthFixture(tables: ["events", "other"], configured: ["events", "other", "missing"])
+        let (events, other) = (fixture.table("events"), fixture.table("other"))
+        let both = ["--table", events, "--table", other]
+        #expect(try fixture.run("once", ["--now", Self.now] + both).status == 0)
+        let blocker = try TestServer.connect()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute(
+            "LOCK TABLE \(fixture.schema.qualified("events_default")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+        defer { _ = try? blocker.execute("ROLLBACK", purpose: "unblock") }
+
+        let health = try fixture.run("health", ["--now", Self.now] + both)
+        #expect(health.status == 3, "\(health)")
+        let lines = health.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(health)")
+        #expect(
+            lines.first?.hasPrefix("UNKNOWN \(events): could not check: count rows in default partition") == true,
+            "\(health)")
+        #expect(lines.first?.hasSuffix("canceling statement due to lock timeout (SQLSTATE 55P03)") == true, "\(health)")
+        #expect(lines.last == "OK \(other): 4 partitions ahead", "\(health)")
+
+        let json = try fixture.run("health", ["--now", Self.now, "--json"] + both)
+        #expect(json.status == 3, "\(json)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        #expect(object["status"] as? String == "unknown")
+        let tables = try #require(object["tables"] as? [[String: Any]])
+        #expect(tables.map { $0["table"] as? String } == [events, other])
+        #expect(tables.map { $0["status"] as? String } == ["unknown", "ok"])
+
+        // CRITICAL wins over UNKNOWN.
+        let all = try fixture.run("health", ["--now", Self.now])
+        #expect(all.status == 2, "\(all)")
+        #expect(
+            all.stdout.split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+                == ["CRITICAL \(fixture.table("missing")):", "UNKNOWN \(events):", "OK \(other):"], "\(all)")
+
+        // plan: both tables, the locked one failed with 55P03, the other's actions (two months later).
+        let later = ["--now", "2027-01-15T02:00:00Z"] + both
+        let plan = try fixture.run("plan", later)
+        #expect(plan.status == 1, "\(plan)")
+        let planLines = plan.stdout.split(separator: "\n").map(String.init)
+        #expect(planLines.first == "\(events): FAILED", "\(plan)")
+        #expect(planLines.dropFirst().first?.hasPrefix("  error: count rows in default partition") == true, "\(plan)")
+        #expect(planLines.dropFirst().first?.hasSuffix("(SQLSTATE 55P03)") == true, "\(plan)")
+        #expect(planLines.dropFirst(2).first == "\(other): 2 action(s)", "\(plan)")
+        #expect(planLines.dropFirst(3).allSatisfy { $0.hasPrefix("  would create ") }, "\(plan)")
+        #expect(planLines.count == 5, "\(plan)")
+
+        let planJSON = try fixture.run("plan", later + ["--json"])
+        #expect(planJSON.status == 1, "\(planJSON)")
+        let planObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(planJSON.stdout.utf8)) as? [String: Any], "\(planJSON)")
+        #expect(planObject["standby"] as? Bool == false)
+        let planTables = try #require(planObject["tables"] as? [[String: Any]])
+        #expect(planTables.map { $0["table"] as? String } == [events, other])
+        #expect(planTables.map { $0["status"] as? String } == ["failed", "ok"])
+        let errors = try #require(planTables[0]["errors"] as? [[String: Any]])
+        #expect(errors.map { $0["sqlstate"] as? String } == ["55P03"])
+        #expect((planTables[1]["actions"] as? [Any])?.count == 2)
+    }
+
+    @Test("a default partition the role may not read is UNKNOWN (3); plan fails only that table (42501)")
+    func unreadableDefaultPartition() throws {
+        let fixture = try HealthFixture(tables: ["events", "other"])
+        let (events, other) = (fixture.table("events"), fixture.table("other"))
+        #expect(try fixture.run("once", ["--now", Self.now]).status == 0)
+        let role = TestServer.uniqueName("monitor")
+        let admin = try TestServer.connect()
+        defer {
+            _ = try? admin.execute("DROP OWNED BY \(SQL.identifier(role))", purpose: "clean up")
+            _ = try? admin.execute("DROP ROLE IF EXISTS \(SQL.identifier(role))", purpose: "clean up")
+            admin.close()
+        }
+        try admin.execute("CREATE ROLE \(SQL.identifier(role)) LOGIN", purpose: "create role")
+        try fixture.schema.run(
+            "GRANT USAGE ON SCHEMA \(SQL.identifier(fixture.schema.name)) TO \(SQL.identifier(role))")
+        try fixture.schema.run(
+            "GRANT SELECT ON \(fixture.schema.qualified("other_default")) TO \(SQL.identifier(role))")
+        let config = try fixture.writeConfig("monitor.yaml", user: role)
+
+        let health = try runPartmand(["health", "--config", config, "--now", Self.now])
+        #expect(health.status == 3, "\(health)")
+        let lines = health.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(health)")
+        #expect(lines.first?.hasPrefix("UNKNOWN \(events): could not check: ") == true, "\(health)")
+        #expect(lines.first?.contains("permission denied") == true, "\(health)")
+        #expect(lines.first?.hasSuffix("(SQLSTATE 42501)") == true, "\(health)")
+        #expect(lines.last == "OK \(other): 4 partitions ahead", "\(health)")
+
+        let plan = try runPartmand(["plan", "--config", config, "--now", Self.now, "--json"])
+        #expect(plan.status == 1, "\(plan)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any], "\(plan)")
+        let tables = try #require(object["tables"] as? [[String: Any]])
+        #expect(tables.map { $0["table"] as? String } == [events, other])
+        #expect(tables.map { $0["status"] as? String } == ["failed", "ok"])
+        let errors = try #require(tables[0]["errors"] as? [[String: Any]])
+        #expect(errors.map { $0["sqlstate"] as? String } == ["42501"])
+    }
+
+    @Test("an unreachable database is UNKNOWN (3), saying so")
     func unreachable() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -159,19 +271,56 @@ struct HealthCommandTests {
                 interval: monthly
 
             """)
-        for arguments in [["health"], ["health", "--json"]] {
-            let result = try runPartmand(arguments + ["--config", path])
-            #expect(result.status == 69, "\(result)")
-            #expect(result.stderr.contains("database unreachable"), "\(result)")
-            #expect(result.stdout.isEmpty, "\(result)")
+        let text = try runPartmand(["health", "--config", path])
+        #expect(text.status == 3, "\(text)")
+        #expect(text.stdout.hasPrefix("UNKNOWN: database unreachable: "), "\(text)")
+        #expect(text.stdout.split(separator: "\n").count == 1, "\(text)")
+
+        let json = try runPartmand(["health", "--config", path, "--json", "--now", Self.now])
+        #expect(json.status == 3, "\(json)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        #expect(object["status"] as? String == "unknown")
+        #expect((object["message"] as? String)?.hasPrefix("database unreachable: ") == true, "\(json)")
+        #expect(object["now"] as? String == Self.now)
+        #expect((object["tables"] as? [Any])?.isEmpty == true)
+        for result in [text, json] {
             #expect(!result.stdout.contains("s3cret") && !result.stderr.contains("s3cret"), "\(result)")
         }
     }
 
-    @Test("bad configuration exits 78, bad --now and unknown --table exit 64")
+    @Test("a configuration it cannot read is UNKNOWN (3); bad --now and unknown --table exit 64")
     func usage() throws {
         let missing = try runPartmand(["health", "--config", "/nonexistent/partmand.yaml"])
-        #expect(missing.status == 78, "\(missing)")
+        #expect(missing.status == 3, "\(missing)")
+        #expect(
+            missing.stdout.hasPrefix("UNKNOWN: configuration error: /nonexistent/partmand.yaml: cannot read"),
+            "\(missing)")
+
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let invalid = try scratch.write(
+            "partmand.yaml",
+            """
+            database:
+              conninfo: host=127.0.0.1 port=1
+            tables:
+              - table: public.webhook_events
+                column: received_at
+                interval: montly
+
+            """)
+        let bad = try runPartmand(["health", "--config", invalid])
+        #expect(bad.status == 3, "\(bad)")
+        #expect(bad.stdout.hasPrefix("UNKNOWN: configuration error: \(invalid):6:15: "), "\(bad)")
+        let badJSON = try runPartmand(["health", "--config", invalid, "--json"])
+        #expect(badJSON.status == 3, "\(badJSON)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(badJSON.stdout.utf8)) as? [String: Any], "\(badJSON)")
+        #expect(object["status"] as? String == "unknown")
+        #expect((object["message"] as? String)?.hasPrefix("configuration error: ") == true, "\(badJSON)")
+        // Only health: plan keeps 78.
+        #expect(try runPartmand(["plan", "--config", invalid]).status == 78)
 
         let badNow = try runPartmand(["health", "--config", "/nonexistent/partmand.yaml", "--now", "soon"])
         #expect(badNow.status == 64, "\(badNow)")
@@ -189,8 +338,8 @@ struct HealthCommandTests {
         #expect(result.status == 0, "\(result)")
         for text in [
             "--table <schema.table>", "--now <instant>", "--json", "no DDL, no advisory locks", "0 all tables OK",
-            "1 some WARNING", "2 some CRITICAL", "69 database unreachable", "78 bad configuration",
-            "not a running partmand process",
+            "1 some WARNING", "2 some CRITICAL", "3 some UNKNOWN", "database unreachable or bad configuration",
+            "could not be checked", "not a running partmand process",
         ] {
             #expect(result.stdout.words.contains(text.words), "missing '\(text)' in \(result)")
         }

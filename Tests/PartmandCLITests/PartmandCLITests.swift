@@ -121,6 +121,28 @@ struct ConfigCheckTests {
         #expect(result.stdout.isEmpty, "\(result)")
     }
 
+    @Test("a password in a file others can read: a warning on stderr, still exit 0; none when private")
+    func passwordWarning() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = try scratch.write(
+            "partmand.yaml", configuration(database: "conninfo: host=127.0.0.1 port=1 password=s3cret"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let readable = try runPartmand(["config", "check", "--config", path])
+        #expect(readable.status == 0, "\(readable)")
+        #expect(readable.stdout == "\(path): ok, 1 table(s)\n", "\(readable)")
+        #expect(
+            readable.stderr.contains(
+                "warning: \(path):2:13: database.conninfo: holds a password, and the file is readable by group or"
+                    + " others (mode 0644)"), "\(readable)")
+        #expect(!readable.stderr.contains("s3cret"), "\(readable)")
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let owned = try runPartmand(["config", "check", "--config", path])
+        #expect(owned.status == 0, "\(owned)")
+        #expect(!owned.stderr.contains("warning"), "\(owned)")
+    }
+
     @Test("a missing file exits 78")
     func missingFile() throws {
         let result = try runPartmand(["config", "check", "--config", "/nonexistent/partmand.yaml"])

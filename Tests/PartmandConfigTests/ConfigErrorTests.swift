@@ -112,6 +112,39 @@ private let badConfigs: [BadConfig] = [
         "unknown table time zone", table + "    timezone: Europe/Pariss\n", at: 5, 15, key: "tables[0].timezone",
         "unknown time zone 'Europe/Pariss'"),
     BadConfig(
+        "retention shorter than the interval", table + "    retention: 2 weeks\n", at: 5, 16,
+        key: "tables[0].retention",
+        "2 weeks is shorter than one partition (1 month): partitions would be retired right after they end"
+            + " (2 weeks later), the one holding now included; make it at least 1 month"),
+    BadConfig(
+        "retention shorter than the shortest month", table + "    retention: 27 days\n", at: 5, 16,
+        key: "tables[0].retention", "27 days is shorter than one partition (1 month)"),
+    BadConfig(
+        "retention shorter than a quarter, pg_partman engine",
+        "tables:\n  - table: t\n    column: c\n    interval: quarterly\n    retention: 2 months\n"
+            + "    engine: pg_partman\n", at: 5, 16, key: "tables[0].retention",
+        "2 months is shorter than one partition (3 months)"),
+    BadConfig(
+        "table name longer than 63 bytes",
+        "tables:\n  - table: public.\(String(repeating: "e", count: 64))\n    column: c\n    interval: daily\n",
+        at: 2, 12, key: "tables[0].table", "table name is longer than PostgreSQL's 63-byte limit (64 bytes)"),
+    BadConfig(
+        "schema name longer than 63 bytes",
+        "tables:\n  - table: \(String(repeating: "s", count: 70)).t\n    column: c\n    interval: daily\n",
+        at: 2, 12, key: "tables[0].table", "schema name is longer than PostgreSQL's 63-byte limit (70 bytes)"),
+    BadConfig(
+        "quoted table name of 32 two-byte letters (64 bytes)",
+        "tables:\n  - table: '\"\(String(repeating: "É", count: 32))\"'\n    column: c\n    interval: daily\n",
+        at: 2, 12, key: "tables[0].table", "name is longer than PostgreSQL's 63-byte limit"),
+    BadConfig(
+        "column name longer than 63 bytes",
+        "tables:\n  - table: t\n    column: \(String(repeating: "c", count: 64))\n    interval: daily\n", at: 3, 13,
+        key: "tables[0].column", "name is longer than PostgreSQL's 63-byte limit (64 bytes)"),
+    BadConfig(
+        "archive_schema longer than 63 bytes",
+        table + "    retention_action: archive\n    archive_schema: \(String(repeating: "a", count: 64))\n", at: 6,
+        21, key: "tables[0].archive_schema", "name is longer than PostgreSQL's 63-byte limit"),
+    BadConfig(
         "invalid table name", "tables:\n  - table: my events\n    column: c\n    interval: daily\n", at: 2, 12,
         key: "tables[0].table", "'my events' needs double quotes"),
     BadConfig(
@@ -202,7 +235,18 @@ private let badConfigs: [BadConfig] = [
 
     // Structure.
     BadConfig(
-        "missing tables", "database:\n  pool_size: 2\n", at: nil, nil, key: "tables", "missing: list the tables"),
+        "missing tables", "database:\n  pool_size: 2\n", at: nil, nil, key: "tables",
+        "missing: list the tables to maintain (or set pg_partman: { tables: all })"),
+    BadConfig(
+        "an empty table list", "tables: []\n", at: 1, 9, key: "tables",
+        "empty: list the tables to maintain (or set pg_partman: { tables: all })"),
+    BadConfig("an empty tables key", "tables:\n", at: 1, 8, key: "tables", "empty: list the tables"),
+    BadConfig(
+        "an empty table list with pg_partman: { tables: listed }", "pg_partman:\n  tables: listed\ntables: []\n",
+        at: 3, 9, key: "tables", "empty: list the tables"),
+    BadConfig(
+        "no tables with engine: pg_partman but no tables: all", "engine: pg_partman\n", at: nil, nil, key: "tables",
+        "missing: list the tables"),
     BadConfig(
         "tables as a mapping", "tables:\n  table: webhook_events\n", at: 2, 3, key: "tables", "expected a list"),
     BadConfig(

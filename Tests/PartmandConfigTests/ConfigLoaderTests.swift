@@ -146,9 +146,35 @@ struct ConfigLoaderTests {
         #expect(try parse(minimalYAML + "    retention:\n").tables[0].retention == nil)
     }
 
-    @Test("an empty table list is allowed")
-    func emptyTableList() throws {
-        #expect(try parse("tables: []\n").tables.isEmpty)
+    @Test(
+        "pg_partman: { tables: all } needs no tables",
+        arguments: ["", "tables: []\n", "tables:\n", "engine: pg_partman\n"])
+    func partmanAllWithoutTables(rest: String) throws {
+        let config = try parse("pg_partman:\n  tables: all\n" + rest)
+        #expect(config.tables.isEmpty)
+        #expect(config.partman.tables == .all)
+    }
+
+    @Test(
+        "retention of at least one partition is accepted",
+        arguments: [
+            ("monthly", "1 month"), ("monthly", "4 weeks"), ("monthly", "30 days"), ("yearly", "12 months"),
+            ("daily", "24 hours"), ("hourly", "60 minutes"), ("weekly", "7 days"), ("quarterly", "6 months"),
+        ])
+    func retentionOfOnePartition(interval: String, retention: String) throws {
+        let yaml = "tables:\n  - table: t\n    column: c\n    interval: \(interval)\n    retention: \(retention)\n"
+        #expect(try parse(yaml).tables[0].retention == CalendarInterval(parsing: retention))
+    }
+
+    @Test("names of exactly 63 bytes are accepted")
+    func longestNames() throws {
+        let name = String(repeating: "n", count: 63)
+        let config = try parse(
+            "tables:\n  - table: \(name).\(name)\n    column: \(name)\n    interval: daily\n"
+                + "    retention: 7 days\n    retention_action: archive\n    archive_schema: \(name)\n")
+        #expect(config.tables[0].parent == QualifiedName(schema: name, name: name))
+        #expect(config.tables[0].column == name)
+        #expect(config.tables[0].retentionAction == .archive(schema: name))
     }
 
     @Test(

@@ -52,6 +52,8 @@ struct ConfigRenderingTests {
         """
         schedule:
           at: [23:30, 02:00, 12:15]
+        pg_partman:
+          tables: all
         tables: []
         """,
     ]

@@ -96,4 +96,34 @@ struct CalendarIntervalTests {
         #expect(CalendarInterval(3, .day).days == 3)
         #expect(CalendarInterval(1, .month).days == nil)
     }
+
+    @Test(
+        "isShorter: shorter however the calendar falls",
+        arguments: [
+            ("2 weeks", "monthly", true),
+            ("27 days", "monthly", true),
+            ("28 days", "monthly", false),
+            ("4 weeks", "monthly", false),
+            ("30 days", "monthly", false),
+            ("1 month", "monthly", false),
+            ("6 months", "monthly", false),
+            ("2 months", "quarterly", true),
+            ("10 months", "11 months", true),
+            ("11 months", "yearly", true),
+            ("12 months", "yearly", false),
+            ("364 days", "yearly", true),
+            ("365 days", "yearly", false),
+            ("23 hours", "daily", true),
+            ("24 hours", "daily", false),
+            ("1 day", "24 hours", false),
+            ("6 days", "weekly", true),
+            ("1 week", "7 days", false),
+            ("30 minutes", "hourly", true),
+            ("1 year", "monthly", false),
+        ])
+    func isShorter(retention: String, interval: String, expected: Bool) throws {
+        let a = try #require(CalendarInterval(parsing: retention))
+        let b = try #require(CalendarInterval(parsing: interval))
+        #expect(a.isShorter(than: b) == expected)
+    }
 }

@@ -64,12 +64,63 @@ struct QualifiedNameTests {
         #expect(error?.description.hasPrefix("invalid table name '\(text)': ") == true)
     }
 
-    @Test("description and ordering")
-    func descriptionAndOrder() {
+    @Test(
+        "a part longer than PostgreSQL's 63-byte limit is refused",
+        arguments: [
+            (String(repeating: "a", count: 64), "table name is longer than PostgreSQL's 63-byte limit (64 bytes)"),
+            ("app." + String(repeating: "a", count: 64), "table name is longer"),
+            (String(repeating: "s", count: 64) + ".events", "schema name is longer than PostgreSQL's 63-byte limit"),
+            ("\"" + String(repeating: "A", count: 70) + "\"", "table name is longer"),
+            // 32 two-byte letters: 32 characters but 64 bytes.
+            (String(repeating: "é", count: 32), "(64 bytes)"),
+        ])
+    func tooLong(text: String, reason: String) {
+        let error = #expect(throws: NameError.self) { try QualifiedName(parsing: text) }
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test("a part of exactly 63 bytes is accepted")
+    func longest() throws {
+        let name = String(repeating: "a", count: 63)
+        #expect(try QualifiedName(parsing: "\(name).\(name)") == QualifiedName(schema: name, name: name))
+    }
+
+    @Test(
+        "description quotes a part only when PostgreSQL needs it",
+        arguments: [
+            (QualifiedName(schema: "public", name: "webhook_events"), "public.webhook_events"),
+            (QualifiedName(schema: "_app2", name: "events$2026"), "_app2.events$2026"),
+            (QualifiedName(schema: "we\"ird", name: "Events; DROP TABLE x"), #""we""ird"."Events; DROP TABLE x""#),
+            (QualifiedName(schema: "public", name: "Events"), #"public."Events""#),
+            (QualifiedName(schema: "public", name: "2024_events"), #"public."2024_events""#),
+            (QualifiedName(schema: "public", name: "événements"), #"public."événements""#),
+            (QualifiedName(schema: "a.b", name: "c d"), #""a.b"."c d""#),
+            (QualifiedName(schema: "public", name: "$events"), #"public."$events""#),
+            // Keywords PostgreSQL reserves somewhere are quoted; unreserved ones are not.
+            (QualifiedName(schema: "public", name: "user"), #"public."user""#),
+            (QualifiedName(schema: "select", name: "order"), #""select"."order""#),
+            (QualifiedName(schema: "public", name: "int"), #"public."int""#),
+            (QualifiedName(schema: "public", name: "events"), "public.events"),
+            (QualifiedName(schema: "public", name: "name"), "public.name"),
+        ])
+    func description(name: QualifiedName, expected: String) throws {
+        #expect(name.description == expected)
+        // What description prints parses back to the same name.
+        #expect(try QualifiedName(parsing: expected) == name)
+    }
+
+    @Test("unquoted is schema.name as stored, for machine-readable output")
+    func unquoted() {
+        #expect(
+            QualifiedName(schema: "we\"ird", name: "Events; DROP TABLE x").unquoted == "we\"ird.Events; DROP TABLE x")
+        #expect(QualifiedName(schema: "public", name: "user").unquoted == "public.user")
+    }
+
+    @Test("ordering")
+    func order() {
         let a = QualifiedName(schema: "app", name: "zeta")
         let b = QualifiedName(schema: "public", name: "alpha")
         let c = QualifiedName(schema: "public", name: "beta")
-        #expect(b.description == "public.alpha")
         #expect([c, b, a].sorted() == [a, b, c])
     }
 }

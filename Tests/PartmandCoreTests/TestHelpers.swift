@@ -133,6 +133,8 @@ func apply(_ plan: MaintenancePlan, to snapshot: TableSnapshot) -> TableSnapshot
             defaultPartition = name
         case .retirePartition(let retired):
             partitions.removeAll { $0.name == retired.name }
+        case .finishRetirement:
+            break  // the table is no longer a partition; the record goes (see the returned snapshot)
         }
     }
     return TableSnapshot(

@@ -50,10 +50,10 @@ final class EngineFixture: @unchecked Sendable {
             defaultPartition: defaultPartition, timeZone: TimeZone(identifier: timeZone)!)
     }
 
-    /// Runs a pass at `now` (ISO-8601), with the clock check off since `now` is simulated.
+    /// Runs a pass at `now` (ISO-8601), retiring at the simulated `now`.
     @discardableResult
     func pass(_ specs: [TableSpec], at now: String) -> PassReport {
-        engine.runPass(specs, now: instant(now), checkClock: false)
+        engine.runPass(specs, now: instant(now), clock: .given(retireAnyway: true))
     }
 
     /// The partitions of `table` as `name FROM lower TO upper` (or `name DEFAULT`), in bound order.

@@ -64,7 +64,7 @@ import Testing
         let spec = TableSpec(
             parent: QualifiedName(schema: "public", name: "t"), column: "at", interval: CalendarInterval(1, .month))
 
-        let report = engine.runPass([spec], now: Date(), checkClock: true)
+        let report = engine.runPass([spec], now: Date(), clock: .system)
 
         #expect(report.unreachable?.isConnectionProblem == true)
         #expect(!report.succeeded)
@@ -75,7 +75,7 @@ import Testing
         try fixture.createParent("events")
 
         let report = fixture.engine.runPass(
-            [fixture.spec("events")], now: Date().addingTimeInterval(86400 * 400), checkClock: true)
+            [fixture.spec("events")], now: Date().addingTimeInterval(86400 * 400), clock: .system)
 
         #expect(report.tables[0].status == .failed)
         #expect(report.tables[0].errors.first?.message.contains("clock") == true)

@@ -69,7 +69,7 @@ import Testing
         try fixture.createParent("webhook_events")
         let spec = fixture.spec("webhook_events")
 
-        let reports = try fixture.engine.plan([spec], now: instant("2026-11-26T10:00:00Z"))
+        let reports = try fixture.engine.plan([spec], now: instant("2026-11-26T10:00:00Z")).tables
 
         #expect(reports[0].planned.count == 6)
         #expect(reports[0].planned.first?.kind == "create")

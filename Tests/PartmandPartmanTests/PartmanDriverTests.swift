@@ -27,7 +27,7 @@ struct PartmanDriverTests {
         try fixture.schema.run(
             "INSERT INTO \(fixture.schema.qualified("webhook_events")) (received_at, payload)"
                 + " SELECT now() - make_interval(months => m), 'm' FROM generate_series(0, 8) m")
-        let plan = try fixture.engine.plan([fixture.spec("webhook_events")], now: Date())
+        let plan = try fixture.engine.plan([fixture.spec("webhook_events")], now: Date()).tables
         #expect(plan[0].status == .ok)
         #expect(plan[0].findings.contains { if case .retentionDue = $0 { true } else { false } })
 

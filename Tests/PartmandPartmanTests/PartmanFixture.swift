@@ -100,7 +100,7 @@ final class PartmanFixture: @unchecked Sendable {
     }
 
     func pass(_ specs: [TableSpec]) -> PassReport {
-        engine.runPass(specs, now: Date(), checkClock: false)
+        engine.runPass(specs, now: Date(), clock: .system)
     }
 
     /// Child names of `table` (default excluded), sorted.

@@ -38,6 +38,13 @@ public final class PrivateCluster: @unchecked Sendable {
         try #require(status == 0, "throwaway-pg restart failed: \(errors)")
     }
 
+    /// Restarts the server as a standby with no primary (`standby.signal`): it stays in recovery,
+    /// read-only, with the data it had.
+    public func becomeStandby() throws {
+        let (status, _, errors) = try Self.run("standby", directory)
+        try #require(status == 0, "throwaway-pg standby failed: \(errors)")
+    }
+
     /// Stops the server and deletes its directory.
     public func stop() {
         _ = try? Self.run("stop", directory)

@@ -340,7 +340,7 @@ enum MigrationCheck {
             switch action {
             case .createPartition(let new): inspection.newPartitions.append(new)
             case .createDefaultPartition(let name): inspection.newDefault = name
-            case .retirePartition: break
+            case .retirePartition, .finishRetirement: break
             }
         }
         let wanted = inspection.newPartitions.map(\.name) + (inspection.newDefault.map { [$0] } ?? [])

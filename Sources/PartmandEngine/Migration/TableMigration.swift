@@ -107,7 +107,7 @@ public final class TableMigration {
                 return true
             }
             if done {
-                let pass = engine.runPass([spec], now: instant, checkClock: false)
+                let pass = engine.runPass([spec], now: instant, clock: .given(retireAnyway: false))
                 report.pass = pass.tables.first
                 report.steps.append("maintenance pass: \(pass.tables.first?.summary ?? "no report")")
             }
@@ -128,19 +128,11 @@ public final class TableMigration {
         _ steps: Steps, on connection: PostgresConnection, runner: TransactionRunner, report: inout MigrationReport,
         logger: Logger
     ) throws {
-        let key = MaintenanceEngine.advisoryLockClass << 32 | steps.inspection.oid
-        let locked = try connection.query(
-            "SELECT pg_try_advisory_lock($1::int8) AS locked", [.text(String(key))], purpose: "lock \(steps.table)"
-        ).rows[0]
-        guard try locked.bool("locked") else {
+        let lock = TableLock(parent: steps.inspection.oid)
+        guard try lock.tryAcquire(on: connection, purpose: "lock \(steps.table)") else {
             throw Refusal(message: "another partmand is working on \(steps.table)")
         }
-        defer {
-            if connection.isOpen {
-                _ = try? connection.query(
-                    "SELECT pg_advisory_unlock($1::int8)", [.text(String(key))], purpose: "unlock \(steps.table)")
-            }
-        }
+        defer { lock.release(on: connection) }
         do {
             try steps.addConstraint(connection, runner, settings)
             report.steps.append(steps.descriptions[0])

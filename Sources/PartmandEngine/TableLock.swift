@@ -1,0 +1,106 @@
+import Foundation
+import PartmandCore
+import PartmandPostgres
+
+/// partmand's per-table session advisory lock: keys ('part', parent OID). Whoever holds it marks its
+/// session's `application_name` with the moment it took the lock, so `plan`, `health` and a skipped
+/// pass can tell who holds a table, and for how long.
+struct TableLock {
+    /// The first key of the two-part lock ('part'); the second is the parent's OID.
+    static let keyClass: Int64 = 0x7061_7274
+    /// The prefix of a holding session's `application_name`: `partmand: table lock since <instant>`.
+    static let holderPrefix = "partmand: table lock since "
+
+    let key: Int64
+
+    init(parent oid: Int64) {
+        key = Self.keyClass << 32 | oid
+    }
+
+    /// Takes the lock without waiting; true when taken.
+    func tryAcquire(on connection: PostgresConnection, purpose: String) throws(PostgresError) -> Bool {
+        try connection.query(
+            """
+            SELECT locked, CASE WHEN locked THEN set_config('application_name', $2 || to_char(now() AT TIME ZONE 'UTC',
+                       'YYYY-MM-DD"T"HH24:MI:SS"Z"'), false) END AS marked
+            FROM pg_try_advisory_lock($1::int8) AS locked
+            """, [.text(String(key)), .text(Self.holderPrefix)], purpose: purpose
+        ).rows[0].bool("locked")
+    }
+
+    /// Releases the lock and gives the session its own `application_name` back.
+    func release(on connection: PostgresConnection) {
+        guard connection.isOpen else { return }
+        _ = try? connection.query(
+            """
+            SELECT pg_advisory_unlock($1::int8),
+                   set_config('application_name', (SELECT reset_val FROM pg_settings WHERE name = 'application_name'),
+                              false)
+            """, [.text(String(key))], purpose: "unlock table")
+    }
+
+    /// Who holds the locks of the parents `oids`, by parent OID.
+    static func holders(of oids: [UInt32], on connection: PostgresConnection) throws(PostgresError)
+        -> [UInt32: LockHolder]
+    {
+        guard !oids.isEmpty else { return [:] }
+        let result = try connection.query(
+            """
+            SELECT l.objid::int8 AS parent, l.pid, a.application_name, a.state,
+                   host(a.client_addr) AS client, left(a.query, 200) AS query,
+                   extract(epoch FROM coalesce(a.state_change, a.backend_start))::text AS state_since
+            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.classid = $1::int8::oid AND l.objid = ANY($2::oid[])
+            """,
+            [.text(String(keyClass)), .text("{" + oids.map(String.init).joined(separator: ",") + "}")],
+            purpose: "look up holders of partmand's table locks")
+        var holders: [UInt32: LockHolder] = [:]
+        for row in result.rows {
+            let application = row["application_name"] ?? ""
+            let since = application.hasPrefix(holderPrefix)
+                ? try? Date(String(application.dropFirst(holderPrefix.count)), strategy: .iso8601) : nil
+            holders[UInt32(try row.int64("parent"))] = LockHolder(
+                pid: Int32(try row.int64("pid")), applicationName: application, state: row["state"],
+                client: row["client"], query: row["query"], since: since,
+                stateSince: try row.optionalDouble("state_since").map(Date.init(timeIntervalSince1970:)))
+        }
+        return holders
+    }
+}
+
+/// The session holding a table's advisory lock, as `pg_stat_activity` shows it.
+public struct LockHolder: Sendable, Equatable, CustomStringConvertible {
+    public var pid: Int32
+    public var applicationName: String
+    /// `active`, `idle`, `idle in transaction`…; nil when the session is not visible to this role.
+    public var state: String?
+    /// The client's address; nil over a Unix-domain socket.
+    public var client: String?
+    /// The session's current or last statement (cut to 200 characters).
+    public var query: String?
+    /// When a partmand took the lock (from its `application_name`); nil when the holder is not a
+    /// partmand of this version.
+    public var since: Date?
+    /// When the session's state last changed.
+    public var stateSince: Date?
+
+    /// Whether the holder says it is a partmand.
+    public var isPartmand: Bool { since != nil }
+
+    /// How long the lock has been held at `now`, as far as can be told.
+    public func heldFor(at now: Date) -> TimeInterval? {
+        (since ?? stateSince).map { now.timeIntervalSince($0) }
+    }
+
+    public var description: String {
+        var parts = ["pid \(pid)"]
+        if let client { parts.append("from \(client)") }
+        parts.append(isPartmand ? "a partmand" : "application '\(applicationName)'")
+        if let since { parts.append("holding it since \(ISO8601.string(since))") }
+        if let state {
+            parts.append(state + (state == "active" ? ": \(query ?? "?")" : ""))
+        }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -22,14 +22,19 @@ struct CommonOptions: ParsableArguments {
     var configPath: String { ConfigLoader.path(explicit: config, environment: environment) }
 
     /// Loads the configuration (a bad one ends the process with exit code 78), then sets up logging:
-    /// native journal entries when stderr is the journal, else lines on stderr.
-    func start() throws -> PartmandConfiguration {
+    /// native journal entries when stderr is the journal, else lines on stderr. With `logWarnings`,
+    /// what is risky about the configuration (a password in a file others can read) is logged.
+    func start(logWarnings: Bool = true) throws -> PartmandConfiguration {
         CredentialFiles.usePgpassCredential(environment: environment)
         let configuration = try loadConfiguration()
         LoggingSetup.bootstrap(
             level: logLevel ?? Logger.Level(rawValue: configuration.log.level) ?? .info,
             format: logFormat ?? LogFormat(rawValue: configuration.log.format) ?? .logfmt,
             environment: environment)
+        if logWarnings {
+            let logger = Logger(label: "partmand")
+            for warning in configuration.warnings() { logger.warning("\(warning)") }
+        }
         return configuration
     }
 

@@ -17,7 +17,7 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() throws {
-            let config = try common.start()
+            let config = try common.start(logWarnings: false)
             for warning in config.warnings() { printError("warning: \(warning)") }
             print("\(config.source): ok, \(config.tables.count) table(s)")
         }

@@ -68,9 +68,11 @@ struct HealthCommand: ParsableCommand {
         if overall != .ok { throw ExitCode(overall.exitCode) }
     }
 
-    /// Nothing could be checked: prints `UNKNOWN: <message>` (the Nagios plugin output, on stdout) or the
-    /// JSON equivalent, and returns exit status 3.
+    /// Nothing could be checked: prints `UNKNOWN: <message>` (the Nagios plugin output, on stdout; one
+    /// line, as libpq's messages may span several) or the JSON equivalent, and returns exit status 3.
     private static func unknown(_ message: String, json: Bool, now: Date) -> ExitCode {
+        let message = message.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
         print(json ? HealthAssessment.json([], now: now, unknown: message) : "UNKNOWN: \(message)")
         return ExitCode(HealthAssessment.Status.unknown.exitCode)
     }

@@ -202,7 +202,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func startPass(_ tables: [TableSpec], reason: String) {
-        guard !passRunning, !stopping, !tables.isEmpty else { return }
+        guard !passRunning, !stopping, !tables.isEmpty || config.partman.tables == .all else { return }
         passRunning = true
         let runtime = self.runtime
         passRuntime = runtime

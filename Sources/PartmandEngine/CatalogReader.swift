@@ -203,7 +203,9 @@ public enum CatalogReader {
         guard !parents.isEmpty else { return [:] }
         let oids = "{" + parents.map(String.init).joined(separator: ",") + "}"
         // Bounds are printed by pg_get_expr (in the session's UTC time zone) and turned into epochs by
-        // the server itself, so no date parsing happens on this side.
+        // the server itself, so no date parsing happens on this side. pg_get_expr gets no relation
+        // (bounds hold only constants): given one, it takes a lock on it, and one locked partition would
+        // make this query, shared by all tables, wait and fail for every table.
         let result = try connection.query(
             #"""
             SELECT i.inhparent::int8 AS parent, n.nspname::text AS schema, c.relname::text AS name,
@@ -215,7 +217,7 @@ public enum CatalogReader {
             FROM pg_inherits i
             JOIN pg_class c ON c.oid = i.inhrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            CROSS JOIN LATERAL (SELECT pg_get_expr(c.relpartbound, c.oid) AS expr) b
+            CROSS JOIN LATERAL (SELECT pg_get_expr(c.relpartbound, 0) AS expr) b
             CROSS JOIN LATERAL (SELECT regexp_match(b.expr, '^FOR VALUES FROM \((.+)\) TO \((.+)\)$') AS m) r
             WHERE i.inhparent = ANY($1::oid[])
             ORDER BY 1, 2, 3

@@ -144,6 +144,34 @@ struct HealthAssessmentTests {
         #expect(silent.problems == ["the table could not be checked"])
     }
 
+    @Test("a database error while reading is UNKNOWN: the table could not be checked")
+    func couldNotCheck() {
+        var failed = TableReport(table: table, status: .failed)
+        failed.errors = [
+            TableError(
+                table: table,
+                message: "count rows in default partition public.webhook_events_default: canceling statement due to"
+                    + " lock timeout (SQLSTATE 55P03)", sqlState: "55P03", isDatabaseError: true)
+        ]
+        let health = HealthAssessment(failed, now: now, premake: 4)
+        #expect(health.status == .unknown)
+        #expect(
+            health.line
+                == "UNKNOWN public.webhook_events: could not check: count rows in default partition"
+                + " public.webhook_events_default: canceling statement due to lock timeout (SQLSTATE 55P03)")
+
+        failed.errors = [TableError(table: table, message: "permission denied", sqlState: "42501", isDatabaseError: true)]
+        #expect(
+            HealthAssessment(failed, now: now, premake: 4).problems
+                == ["could not check: permission denied (SQLSTATE 42501)"])
+
+        // A verdict on the table (no database error) stays CRITICAL, and wins.
+        failed.errors.append(TableError(table: table, message: "table does not exist"))
+        let both = HealthAssessment(failed, now: now, premake: 4)
+        #expect(both.status == .critical)
+        #expect(both.problems == ["table does not exist", "could not check: permission denied (SQLSTATE 42501)"])
+    }
+
     @Test("pg_partman sets are judged by their findings")
     func partman() {
         let rows = DefaultRows(count: 2, oldest: nil, newest: date("2031-01-01T00:00:00Z"))
@@ -186,7 +214,15 @@ struct HealthAssessmentTests {
         #expect(HealthAssessment.overall([ok, ok]) == .ok)
         #expect(HealthAssessment.overall([ok, warning]) == .warning)
         #expect(HealthAssessment.overall([critical, warning, ok]) == .critical)
-        #expect(HealthAssessment.Status.allCases.map(\.exitCode) == [0, 1, 2])
+        var failed = TableReport(table: table, status: .failed)
+        failed.errors = [TableError(table: table, message: "lock timeout", sqlState: "55P03", isDatabaseError: true)]
+        let unknown = HealthAssessment(failed, now: now, premake: 4)
+        // CRITICAL over UNKNOWN over WARNING.
+        #expect(HealthAssessment.overall([ok, unknown, warning]) == .unknown)
+        #expect(HealthAssessment.overall([unknown, critical]) == .critical)
+        #expect(HealthAssessment.worstFirst([ok, warning, unknown, critical]) == [critical, unknown, warning, ok])
+        #expect(HealthAssessment.Status.unknown.exitCode == 3)
+        #expect(HealthAssessment.Status.allCases.map(\.exitCode) == [0, 1, 3, 2])
         #expect(HealthAssessment.text([]) == "OK: no enabled tables to check")
     }
 
@@ -221,5 +257,13 @@ struct HealthAssessmentTests {
         #expect(tables.map { $0["table"] as? String } == ["public.webhook_events", "app.events"])
         #expect(tables.map { $0["status"] as? String } == ["ok", "warning"])
         #expect(tables.map { $0["problems"] as? [String] } == [[], ["5 rows in default"]])
+
+        let nothing = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(HealthAssessment.json([], now: now, unknown: "database unreachable: refused").utf8))
+                as? [String: Any])
+        #expect(nothing["status"] as? String == "unknown")
+        #expect(nothing["message"] as? String == "database unreachable: refused")
+        #expect((nothing["tables"] as? [Any])?.isEmpty == true)
     }
 }

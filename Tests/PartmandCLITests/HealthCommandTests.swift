@@ -222,19 +222,13 @@ struct HealthCommandTests {
         let fixture = try HealthFixture(tables: ["events", "other"])
         let (events, other) = (fixture.table("events"), fixture.table("other"))
         #expect(try fixture.run("once", ["--now", Self.now]).status == 0)
-        let role = TestServer.uniqueName("monitor")
-        let admin = try TestServer.connect()
-        defer {
-            _ = try? admin.execute("DROP OWNED BY \(SQL.identifier(role))", purpose: "clean up")
-            _ = try? admin.execute("DROP ROLE IF EXISTS \(SQL.identifier(role))", purpose: "clean up")
-            admin.close()
-        }
-        try admin.execute("CREATE ROLE \(SQL.identifier(role)) LOGIN", purpose: "create role")
-        try fixture.schema.run(
-            "GRANT USAGE ON SCHEMA \(SQL.identifier(fixture.schema.name)) TO \(SQL.identifier(role))")
-        try fixture.schema.run(
-            "GRANT SELECT ON \(fixture.schema.qualified("other_default")) TO \(SQL.identifier(role))")
-        let config = try fixture.writeConfig("monitor.yaml", user: role)
+        // A monitoring role that may read other's default partition but not events'.
+        let role = try TestRole("monitor")
+        defer { role.drop() }
+        let grantee = SQL.identifier(role.name)
+        try fixture.schema.run("GRANT USAGE ON SCHEMA \(SQL.identifier(fixture.schema.name)) TO \(grantee)")
+        try fixture.schema.run("GRANT SELECT ON \(fixture.schema.qualified("other_default")) TO \(grantee)")
+        let config = try fixture.writeConfig("monitor.yaml", user: role.name)
 
         let health = try runPartmand(["health", "--config", config, "--now", Self.now])
         #expect(health.status == 3, "\(health)")

@@ -250,7 +250,7 @@ struct DaemonIntegrationTests {
             waiting = try fixture.schema.run(
                 """
                 SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                WHERE l.relation = \(oid) AND NOT l.granted AND a.application_name = 'partmand'
+                WHERE l.relation = \(oid) AND NOT l.granted AND a.application_name LIKE 'partmand%'
                 """
             ).rows.first.map { try $0.int("pid") }
             if waiting == nil { usleep(50_000) }
@@ -290,7 +290,7 @@ struct DaemonIntegrationTests {
             try fixture.schema.run(
                 """
                 SELECT 1 FROM pg_stat_activity
-                WHERE application_name = 'partmand' AND query LIKE '%\(fixture.schema.name)%'
+                WHERE application_name LIKE 'partmand%' AND query LIKE '%\(fixture.schema.name)%'
                 AND pid NOT IN (pg_backend_pid(), \(blocker.backendPID))
                 """
             ).rows.isEmpty)

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import PartmandCore
-import PartmandEngine
+@testable import PartmandEngine
 import PartmandPostgres
 import PartmandTestSupport
 import Testing
@@ -19,9 +19,35 @@ import Testing
 
         let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
 
-        #expect(report.tables[0].status == .skipped("locked by another partmand"))
+        // The report names the holder: not a partmand (no lock mark in its application_name).
+        let holder = try #require(report.tables[0].lockHolder)
+        #expect(holder.pid == other.backendPID)
+        #expect(!holder.isPartmand)
+        #expect(report.tables[0].status == .skipped("locked by another partmand (\(holder))"))
         #expect(report.succeeded)
         #expect(try fixture.partitions("events").isEmpty)
+    }
+
+    @Test func aPartmandHoldingTheLockIsNamedWithItsStartTime() throws {
+        let fixture = try EngineFixture("holder")
+        try fixture.createParent("events")
+        let holding = try TestServer.connect()
+        defer { holding.close() }
+        let oid = try fixture.schema.run(
+            "SELECT to_regclass($1)::oid::int8 AS oid", [.text(fixture.schema.qualified("events"))]
+        ).rows[0].int64("oid")
+        #expect(try TableLock(parent: oid).tryAcquire(on: holding, purpose: "hold lock"))
+
+        let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
+
+        let holder = try #require(report.tables[0].lockHolder)
+        #expect(holder.pid == holding.backendPID)
+        #expect(holder.isPartmand)
+        #expect(abs(try #require(holder.heldFor(at: Date())) ) < 60)
+        // Released, the session gets its own application_name back.
+        TableLock(parent: oid).release(on: holding)
+        let name = try holding.query("SELECT current_setting('application_name') AS n", purpose: "name").rows[0]
+        #expect(name["n"] == "partmand")
     }
 
     @Test func twoConcurrentPassesConverge() throws {

@@ -52,27 +52,22 @@ import Testing
         let pass = fixture.pass([fixture.spec("events"), fixture.spec("orders")], at: "2026-11-26T10:00:00Z")
         #expect(pass.tables.map(\.status) == [.failed, .ok], "\(pass.tables.map(\.summary))")
         #expect(pass.tables.first?.errors.map(\.sqlState) == ["55P03"])
+        _ = try? blocker.execute("ROLLBACK", purpose: "unblock")
         #expect(try fixture.partitionNames("orders").count == 6)
         #expect(try fixture.partitionNames("events") == ["events_default"])
     }
 
     @Test func aDefaultPartitionTheRoleCannotReadFailsOnlyItsTable() throws {
-        let role = TestServer.uniqueName("reader")
-        let admin = try TestServer.connect()
-        defer {
-            _ = try? admin.execute("DROP OWNED BY \(SQL.identifier(role))", purpose: "clean up")
-            _ = try? admin.execute("DROP ROLE IF EXISTS \(SQL.identifier(role))", purpose: "clean up")
-            admin.close()
-        }
-        try admin.execute("CREATE ROLE \(SQL.identifier(role)) LOGIN", purpose: "create role")
+        let role = try TestRole("reader")
+        defer { role.drop() }
         let setup = try Self.twoTables("plangrant")
-        try setup.schema.run("GRANT USAGE ON SCHEMA \(SQL.identifier(setup.schema.name)) TO \(SQL.identifier(role))")
-        try setup.schema.run("GRANT SELECT ON \(setup.schema.qualified("orders_default")) TO \(SQL.identifier(role))")
+        let grantee = SQL.identifier(role.name)
+        try setup.schema.run("GRANT USAGE ON SCHEMA \(SQL.identifier(setup.schema.name)) TO \(grantee)")
+        try setup.schema.run("GRANT SELECT ON \(setup.schema.qualified("orders_default")) TO \(grantee)")
 
         // The same tables, planned as the role that may read only orders' default partition.
         let pool = ConnectionPool(
-            options: ConnectionOptions(conninfo: try TestServer.conninfo() + " user=\(role)"), size: 1,
-            logger: TestServer.silentLogger)
+            options: ConnectionOptions(conninfo: role.conninfo), size: 1, logger: TestServer.silentLogger)
         defer { pool.close() }
         let engine = MaintenanceEngine(
             pool: pool, settings: EngineFixture.fastSettings, logger: TestServer.silentLogger)

@@ -8,6 +8,45 @@ import Testing
 
 /// Server restarts and unreachable servers.
 @Suite struct RecoveryTests {
+    @Test func aConnectionLostMidPassFailsOnlyItsTableAndTheNextTablesReconnect() throws {
+        let settings = MaintenanceSettings(
+            lockTimeout: .seconds(30), statementTimeout: .seconds(60), retries: 0, backoff: .milliseconds(100))
+        let fixture = try EngineFixture("lostconn", settings: settings)
+        for table in ["a", "b", "c"] { try fixture.createParent(table) }
+        let specs = ["a", "b", "c"].map { fixture.spec($0) }
+        let blocker = try TestServer.connect()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN", purpose: "block")
+        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("a")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
+
+        let finished = DispatchSemaphore(value: 0)
+        let report = LockedBox<PassReport?>(nil)
+        DispatchQueue.global().async {
+            report.mutate { $0 = fixture.pass(specs, at: "2026-11-26T10:00:00Z") }
+            finished.signal()
+        }
+        // Once partmand's backend waits for table a, it is killed (an administrator, a failover, a proxy).
+        var killed = false
+        for _ in 0..<200 where !killed {
+            killed = try fixture.schema.run(
+                """
+                SELECT pg_terminate_backend(l.pid) AS killed FROM pg_locks l
+                WHERE l.relation = to_regclass($1) AND NOT l.granted
+                """, [.text(fixture.schema.qualified("a"))]
+            ).rows.first?["killed"] == "t"
+            if !killed { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        try #require(killed, "the pass never waited for table a")
+        #expect(finished.wait(timeout: .now() + 60) == .success, "the pass must end")
+        try blocker.execute("ROLLBACK", purpose: "unblock")
+
+        let tables = try #require(report.value).tables
+        #expect(tables.map(\.status) == [.failed, .ok, .ok], "\(tables.flatMap(\.errors))")
+        #expect(tables[0].errors.first?.isConnectionProblem == true)
+        #expect(try fixture.partitions("b").count == 6)
+        #expect(try fixture.partitions("c").count == 6)
+    }
+
     @Test func serverRestartDuringAPassThenTheNextPassConverges() throws {
         let cluster = try PrivateCluster()
         defer { cluster.stop() }

@@ -125,6 +125,53 @@ struct PartmanDriverTests {
         #expect(retry.tables[0].status == .ok, "\(retry.tables[0].summary)")
     }
 
+    @Test("plan: a set whose default partition is locked fails alone (55P03); the others are planned")
+    func planLockedSet() throws {
+        let fixture = try PartmanFixture("pmplanlock")
+        try fixture.register("busy")
+        try fixture.register("calm")
+        let locker = try TestServer.connect(fixture.conninfo)
+        defer { locker.close() }
+        try locker.execute("BEGIN", purpose: "test")
+        try locker.execute(
+            "LOCK TABLE \(fixture.schema.qualified("busy_default")) IN ACCESS EXCLUSIVE MODE", purpose: "test")
+        defer { _ = try? locker.execute("ROLLBACK", purpose: "test") }
+
+        let plan = try fixture.engine.plan([fixture.spec("busy"), fixture.spec("calm")], now: Date())
+        #expect(plan.tables.map(\.table.name) == ["busy", "calm"])
+        #expect(plan.tables.map(\.status) == [.failed, .ok], "\(plan.tables.map(\.errors))")
+        #expect(plan.tables[0].errors.map(\.sqlState) == ["55P03"])
+        #expect(plan.tables[0].errors.first?.isDatabaseError == true)
+    }
+
+    @Test("plan with tables: all and part_config unreadable: reported as its own failure; native tables planned")
+    func planUnreadablePartConfig() throws {
+        let fixture = try PartmanFixture("pmplanall")
+        try fixture.register("set")
+        try fixture.createParent("plain")
+        let role = try TestRole("pmreader", conninfo: fixture.conninfo)
+        defer { role.drop() }
+        try fixture.schema.run(
+            "GRANT USAGE ON SCHEMA \(SQL.identifier(fixture.schema.name)) TO \(SQL.identifier(role.name))")
+        let pool = ConnectionPool(
+            options: ConnectionOptions(conninfo: role.conninfo), size: 1, logger: TestServer.silentLogger)
+        defer { pool.close() }
+        let engine = MaintenanceEngine(
+            pool: pool, settings: PartmanFixture.fastSettings, logger: TestServer.silentLogger,
+            partman: PartmanOptions(tables: .all))
+        let native = fixture.spec("plain", engine: .native)
+
+        let plan = try engine.plan([native], now: Date())
+        #expect(plan.tables.map(\.table) == [native.parent, QualifiedName(schema: "partman", name: "part_config")])
+        #expect(plan.tables[0].status == .ok)
+        #expect(plan.tables[0].planned.count == 6)
+        #expect(plan.tables[1].status == .failed)
+        #expect(plan.tables[1].errors.map(\.sqlState) == ["42501"])
+        #expect(
+            plan.tables[1].errors.first?.message.hasPrefix("cannot list the pg_partman sets") == true,
+            "\(plan.tables[1].errors)")
+    }
+
     @Test("tables: all maintains every part_config set with automatic maintenance on")
     func allSets() throws {
         let fixture = try PartmanFixture("pmall", partman: PartmanOptions(tables: .all))

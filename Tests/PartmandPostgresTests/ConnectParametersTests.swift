@@ -19,11 +19,23 @@ struct ConnectParametersTests {
 
     @Test func emptyConninfoLeavesEverythingToLibpq() throws {
         #expect(
-            try parameters(ConnectionOptions()) == ["fallback_application_name": "partmand", "connect_timeout": "10"])
+            try parameters(ConnectionOptions(deadPeerCheck: nil))
+                == ["fallback_application_name": "partmand", "connect_timeout": "10"])
+    }
+
+    @Test func keepalivesAreAskedForUnlessTheConninfoSetsThem() throws {
+        let defaults = try parameters(ConnectionOptions())
+        #expect(defaults["keepalives_idle"] == "30")
+        #expect(defaults["keepalives_interval"] == "10")
+        #expect(defaults["keepalives_count"] == "3")
+        let explicit = try parameters(ConnectionOptions(conninfo: "host=db keepalives_idle=5"))
+        #expect(explicit["keepalives_idle"] == nil)
+        #expect(explicit["keepalives_interval"] == "10")
     }
 
     @Test func conninfoIsPassedAsExpandableDatabaseName() throws {
-        let options = ConnectionOptions(conninfo: "host=db user=app", applicationName: "other", connectTimeout: nil)
+        let options = ConnectionOptions(
+            conninfo: "host=db user=app", applicationName: "other", connectTimeout: nil, deadPeerCheck: nil)
         #expect(try options.connectParameters(environment: [:]).first?.keyword == "dbname")
         #expect(try parameters(options) == ["dbname": "host=db user=app", "fallback_application_name": "other"])
     }

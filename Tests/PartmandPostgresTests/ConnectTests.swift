@@ -19,6 +19,20 @@ struct ConnectTests {
         #expect(row["ds"] == "ISO, YMD")
     }
 
+    @Test func sessionEndsSoonAfterItsClientDies() throws {
+        let connection = try TestDatabase.connect()
+        defer { connection.close() }
+        let row = try connection.query(
+            """
+            SELECT current_setting('client_connection_check_interval') AS check_interval,
+                   current_setting('tcp_keepalives_idle') AS idle
+            """, purpose: "dead-client settings"
+        ).rows[0]
+        #expect(row["check_interval"] == "2s")
+        // Over a Unix-domain socket the server reports 0 for keepalives; over TCP, the value set.
+        #expect(row["idle"] == "0" || row["idle"] == "30")
+    }
+
     private func applicationName(_ options: ConnectionOptions) throws -> String? {
         let connection = try PostgresConnection.connect(options, logger: TestDatabase.logger)
         defer { connection.close() }

@@ -1,0 +1,66 @@
+import Foundation
+import PartmandPostgres
+import PartmandTestSupport
+
+/// A test schema plus a configuration file for it, for running `partmand` as a subprocess.
+final class CLIFixture {
+    let schema: TestSchema
+    let scratch: ScratchDirectory
+    let conninfo: String
+    private(set) var configPath = ""
+
+    init(_ prefix: String) throws {
+        schema = try TestSchema(prefix)
+        scratch = try ScratchDirectory()
+        conninfo = try TestServer.conninfo()
+    }
+
+    deinit {
+        scratch.remove()
+        schema.drop()
+    }
+
+    /// Writes the configuration: the test server, `maintenance` keys, and one table entry per
+    /// `tables` element (its YAML lines after `- table: schema.name`).
+    func configure(maintenance: [String: String] = [:], tables: [String: [String]]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        var lines = ["database:", "  conninfo: " + String(decoding: try encoder.encode(conninfo), as: UTF8.self)]
+        if !maintenance.isEmpty {
+            lines.append("maintenance:")
+            lines += maintenance.keys.sorted().map { "  \($0): \(maintenance[$0]!)" }
+        }
+        lines.append("tables:")
+        for table in tables.keys.sorted() {
+            lines.append("  - table: \(schema.name).\(table)")
+            lines += tables[table]!.map { "    " + $0 }
+        }
+        configPath = try scratch.write("partmand.yaml", lines.joined(separator: "\n") + "\n")
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+        try runPartmand([arguments[0], "--config", configPath] + arguments.dropFirst(), environment: environment)
+    }
+
+    /// Starts `partmand` in the background.
+    func spawn(_ arguments: [String]) throws -> SpawnedProcess {
+        let environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG"].contains($0.key) }
+        return try SpawnedProcess(
+            try partmandExecutable().path, [arguments[0], "--config", configPath] + arguments.dropFirst(),
+            environment: environment)
+    }
+
+    func count(_ sql: String, _ parameters: [PostgresValue?] = []) throws -> Int {
+        try schema.run(sql, parameters).rows[0].int("n")
+    }
+
+    /// Polls `condition` every 50 ms for up to `seconds`; returns whether it came true.
+    func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return try condition()
+    }
+}

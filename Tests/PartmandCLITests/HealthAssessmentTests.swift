@@ -160,7 +160,9 @@ struct HealthAssessmentTests {
                 == "UNKNOWN public.webhook_events: could not check: count rows in default partition"
                 + " public.webhook_events_default: canceling statement due to lock timeout (SQLSTATE 55P03)")
 
-        failed.errors = [TableError(table: table, message: "permission denied", sqlState: "42501", isDatabaseError: true)]
+        failed.errors = [
+            TableError(table: table, message: "permission denied", sqlState: "42501", isDatabaseError: true)
+        ]
         #expect(
             HealthAssessment(failed, now: now, premake: 4).problems
                 == ["could not check: permission denied (SQLSTATE 42501)"])

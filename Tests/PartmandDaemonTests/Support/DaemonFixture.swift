@@ -41,10 +41,10 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// A configuration maintaining `tables` (daily partitions, 2 made ahead, a default partition) in
     /// this schema. `schedule` and `maintenance` entries are added to (and override) the defaults:
-    /// a pass every hour, run on start.
+    /// a pass every hour, run on start. `tableKeys` are added to every table entry.
     func config(
         tables: [String], conninfo: String? = nil, poolSize: Int = 1, schedule: [String: String] = [:],
-        maintenance: [String: String] = [:], interval: String = "daily"
+        maintenance: [String: String] = [:], interval: String = "daily", tableKeys: [String] = []
     ) -> String {
         var scheduleKeys = ["every": "1h", "run_on_start": "true"]
         scheduleKeys.merge(schedule) { $1 }
@@ -67,7 +67,7 @@ final class DaemonFixture: @unchecked Sendable {
                 "    column: received_at",
                 "    interval: \(interval)",
                 "    premake: 2",
-            ]
+            ] + tableKeys.map { "    " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -51,8 +51,9 @@ struct HealthAssessment: Equatable, Sendable {
     var okDetail: String
 
     /// Judges `report` (from `MaintenanceEngine.plan`) at `now`; `premake` is the configured number of
-    /// partitions ahead of a native table (nil when unknown, as for pg_partman sets).
-    init(_ report: TableReport, now: Date, premake: Int?) {
+    /// partitions ahead of a native table (nil when unknown, as for pg_partman sets); a lock held longer
+    /// than `heldLockWarning` is a warning.
+    init(_ report: TableReport, now: Date, premake: Int?, heldLockWarning: Duration = .seconds(3600)) {
         table = report.table
         var critical: [String] = []
         var unknown: [String] = []
@@ -108,6 +109,11 @@ struct HealthAssessment: Equatable, Sendable {
             default:
                 break
             }
+        }
+        if let holder = report.lockHolder, let held = holder.heldFor, held > heldLockWarning.timeInterval {
+            warnings.append(
+                "locked for longer than \(LockHolder.span(heldLockWarning.timeInterval)): \(holder); "
+                    + "passes skip the table while it is held")
         }
         if behind > 0 { warnings.append("\(Self.count(behind, "partition")) missing before now (gaps)") }
         if defaultMissing { warnings.append("no default partition") }

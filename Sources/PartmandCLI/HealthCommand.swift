@@ -58,7 +58,8 @@ struct HealthCommand: ParsableCommand {
         let assessments = HealthAssessment.worstFirst(
             plan.tables.map { report in
                 HealthAssessment(
-                    report, now: context.now, premake: report.engine == .native ? premake[report.table] : nil)
+                    report, now: context.now, premake: report.engine == .native ? premake[report.table] : nil,
+                    heldLockWarning: context.config.health.heldLockWarning)
             })
         print(
             json

@@ -45,7 +45,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
-            "database", "maintenance", "schedule", "log", "tables", "engine", "pg_partman",
+            "database", "maintenance", "schedule", "log", "health", "tables", "engine", "pg_partman",
         ])
         var database = try top["database"].map(parseDatabase) ?? Self.defaultDatabase
         if let url = environment["PARTMAND_DATABASE_URL"], !url.isEmpty {
@@ -63,6 +63,7 @@ public enum ConfigLoader {
             source: file
         )
         configuration.engine = engine
+        if let health = top["health"] { configuration.health = try parseHealth(health) }
         configuration.partman = try top["pg_partman"].map(parsePartman) ?? PartmanOptions()
         let tablesNode = top["tables"]
         if let tablesNode, !tablesNode.isNull {
@@ -197,6 +198,13 @@ public enum ConfigLoader {
         let minutes = settings.at.map { $0.hour * 60 + $0.minute }.sorted()
         let gaps = zip(minutes, minutes.dropFirst() + [minutes[0] + 24 * 60]).map { $1 - $0 }
         return .seconds(60 * (gaps.min() ?? 24 * 60))
+    }
+
+    private static func parseHealth(_ node: ConfigNode) throws(ConfigError) -> HealthSettings {
+        let keys = try node.mapping(allowed: ["held_lock_warning"])
+        var settings = HealthSettings()
+        if let value = keys["held_lock_warning"] { settings.heldLockWarning = try parsePositiveDuration(value) }
+        return settings
     }
 
     private static func parseLog(_ node: ConfigNode) throws(ConfigError) -> LogSettings {

@@ -39,6 +39,8 @@ public enum ConfigRendering {
             "log:",
             "  level: \(config.log.level)",
             "  format: \(config.log.format)",
+            "health:",
+            "  held_lock_warning: \(duration(config.health.heldLockWarning))",
         ]
         let p = config.partman
         lines += [

@@ -7,6 +7,8 @@ public struct PartmandConfiguration: Sendable {
     public var maintenance: MaintenanceSettings
     public var schedule: ScheduleSettings
     public var log: LogSettings
+    /// Thresholds of `partmand health`.
+    public var health = HealthSettings()
     public var tables: [TableSpec]
     /// The `pg_partman:` section.
     public var partman: PartmanOptions = PartmanOptions()
@@ -52,6 +54,17 @@ public struct ScheduleSettings: Sendable {
         let zone = timeZone ?? systemZone
         if let every { return Schedule(cadence: .every(every), timeZone: zone) }
         return Schedule(cadence: .daily(at), timeZone: zone)
+    }
+}
+
+/// What `partmand health` judges against.
+public struct HealthSettings: Sendable, Equatable {
+    /// A table whose advisory lock some session has held longer than this is a WARNING: a pass that
+    /// hangs, or a dead partmand whose backend lives on, keeps every later pass off the table.
+    public var heldLockWarning: Duration = .seconds(3600)
+
+    public init(heldLockWarning: Duration = .seconds(3600)) {
+        self.heldLockWarning = heldLockWarning
     }
 }
 

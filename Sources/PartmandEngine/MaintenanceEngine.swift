@@ -87,6 +87,8 @@ public final class MaintenanceEngine: Sendable {
             return report
         }
         if let listingFailure { tables.append(listingFailure) }
+        let holders = try TableLock.holders(of: tables.map(\.table), on: connection)
+        for index in tables.indices { tables[index].lockHolder = holders[tables[index].table] }
         return PlanReport(tables: tables, standby: standby)
     }
 
@@ -290,7 +292,7 @@ public final class MaintenanceEngine: Sendable {
         }
         let lock = TableLock(parent: oid)
         guard try lock.tryAcquire(on: connection, purpose: "lock \(table)") else {
-            let holder = try TableLock.holders(of: [UInt32(oid)], on: connection)[UInt32(oid)]
+            let holder = try TableLock.holders(of: [table], on: connection)[table]
             report.lockHolder = holder
             report.status = .skipped("locked by another partmand" + (holder.map { " (\($0))" } ?? ""))
             return nil

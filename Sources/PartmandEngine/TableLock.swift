@@ -39,31 +39,36 @@ struct TableLock {
             """, [.text(String(key))], purpose: "unlock table")
     }
 
-    /// Who holds the locks of the parents `oids`, by parent OID.
-    static func holders(of oids: [UInt32], on connection: PostgresConnection) throws(PostgresError)
-        -> [UInt32: LockHolder]
+    /// Who holds the locks of the tables `names`, by name (tables that do not exist are left out).
+    static func holders(of names: [QualifiedName], on connection: PostgresConnection) throws(PostgresError)
+        -> [QualifiedName: LockHolder]
     {
-        guard !oids.isEmpty else { return [:] }
+        guard !names.isEmpty else { return [:] }
+        let json = String(decoding: try! JSONEncoder().encode(names.map(\.sql)), as: UTF8.self)
         let result = try connection.query(
             """
-            SELECT l.objid::int8 AS parent, l.pid, a.application_name, a.state,
+            SELECT t.i, l.pid, a.application_name, a.state,
                    host(a.client_addr) AS client, left(a.query, 200) AS query,
-                   extract(epoch FROM coalesce(a.state_change, a.backend_start))::text AS state_since
-            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-              AND l.classid = $1::int8::oid AND l.objid = ANY($2::oid[])
+                   extract(epoch FROM coalesce(a.state_change, a.backend_start))::text AS state_since,
+                   extract(epoch FROM now())::text AS server_now
+            FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(name, i)
+            JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                           AND l.classid = $1::int8::oid AND l.objid = to_regclass(t.name)
+            LEFT JOIN pg_stat_activity a ON a.pid = l.pid
             """,
-            [.text(String(keyClass)), .text("{" + oids.map(String.init).joined(separator: ",") + "}")],
+            [.text(String(keyClass)), .text(json)],
             purpose: "look up holders of partmand's table locks")
-        var holders: [UInt32: LockHolder] = [:]
+        var holders: [QualifiedName: LockHolder] = [:]
         for row in result.rows {
             let application = row["application_name"] ?? ""
             let since = application.hasPrefix(holderPrefix)
                 ? try? Date(String(application.dropFirst(holderPrefix.count)), strategy: .iso8601) : nil
-            holders[UInt32(try row.int64("parent"))] = LockHolder(
+            let stateSince = try row.optionalDouble("state_since").map(Date.init(timeIntervalSince1970:))
+            let serverNow = Date(timeIntervalSince1970: try row.double("server_now"))
+            holders[names[try row.int("i") - 1]] = LockHolder(
                 pid: Int32(try row.int64("pid")), applicationName: application, state: row["state"],
                 client: row["client"], query: row["query"], since: since,
-                stateSince: try row.optionalDouble("state_since").map(Date.init(timeIntervalSince1970:)))
+                heldFor: (since ?? stateSince).map { serverNow.timeIntervalSince($0) })
         }
         return holders
     }
@@ -82,25 +87,42 @@ public struct LockHolder: Sendable, Equatable, CustomStringConvertible {
     /// When a partmand took the lock (from its `application_name`); nil when the holder is not a
     /// partmand of this version.
     public var since: Date?
-    /// When the session's state last changed.
-    public var stateSince: Date?
+    /// How long the lock had been held when it was looked up, by the server's clock: since `since`,
+    /// or, for a holder that is not a partmand, at least since its session last changed state.
+    public var heldFor: TimeInterval?
+
+    public init(
+        pid: Int32, applicationName: String, state: String?, client: String?, query: String?, since: Date?,
+        heldFor: TimeInterval?
+    ) {
+        self.pid = pid
+        self.applicationName = applicationName
+        self.state = state
+        self.client = client
+        self.query = query
+        self.since = since
+        self.heldFor = heldFor
+    }
 
     /// Whether the holder says it is a partmand.
     public var isPartmand: Bool { since != nil }
-
-    /// How long the lock has been held at `now`, as far as can be told.
-    public func heldFor(at now: Date) -> TimeInterval? {
-        (since ?? stateSince).map { now.timeIntervalSince($0) }
-    }
 
     public var description: String {
         var parts = ["pid \(pid)"]
         if let client { parts.append("from \(client)") }
         parts.append(isPartmand ? "a partmand" : "application '\(applicationName)'")
         if let since { parts.append("holding it since \(ISO8601.string(since))") }
+        if let heldFor { parts.append("held \(Self.span(heldFor))") }
         if let state {
             parts.append(state + (state == "active" ? ": \(query ?? "?")" : ""))
         }
         return parts.joined(separator: ", ")
+    }
+
+    /// A span of seconds for people: "42 s", "17 min", "3.5 h".
+    public static func span(_ seconds: TimeInterval) -> String {
+        if seconds < 120 { return "\(Int(seconds)) s" }
+        if seconds < 7200 { return "\(Int(seconds / 60)) min" }
+        return String(format: "%.1f h", seconds / 3600)
     }
 }

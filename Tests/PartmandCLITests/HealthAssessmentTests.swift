@@ -41,6 +41,20 @@ private func report(
 
 @Suite("health classification")
 struct HealthAssessmentTests {
+    @Test("a table lock held longer than held_lock_warning is a WARNING naming the holder")
+    func heldLock() {
+        var locked = report()
+        locked.lockHolder = LockHolder(
+            pid: 4242, applicationName: "partmand: table lock since 2026-11-26T07:00:00Z", state: "active",
+            client: nil, query: "ALTER TABLE …", since: date("2026-11-26T07:00:00Z"), heldFor: 3 * 3600)
+
+        let health = HealthAssessment(locked, now: now, premake: 4, heldLockWarning: .seconds(3600))
+        #expect(health.status == .warning)
+        #expect(health.problems.first?.contains("locked for longer than 60 min") == true, "\(health.problems)")
+        #expect(health.problems.first?.contains("pid 4242") == true)
+        #expect(HealthAssessment(locked, now: now, premake: 4, heldLockWarning: .seconds(4 * 3600)).status == .ok)
+    }
+
     @Test("nothing planned is OK, with the partitions ahead")
     func ok() {
         let health = HealthAssessment(report(), now: now, premake: 4)

@@ -129,4 +129,34 @@ struct KillTests {
         #expect(!rerun.stdout.contains("skipped"), "\(rerun)")
         #expect(rerun.stdout.contains("created"), "\(rerun)")
     }
+
+    @Test("health: a table lock held longer than health.held_lock_warning is a WARNING naming the holder")
+    func heldLockIsAWarning() throws {
+        let fixture = try CLIFixture("heldlock")
+        let parent = fixture.schema.qualified("events")
+        try fixture.schema.run(
+            "CREATE TABLE \(parent) (id bigint GENERATED ALWAYS AS IDENTITY, received_at timestamptz NOT NULL)"
+                + " PARTITION BY RANGE (received_at)")
+        try fixture.configure(tables: ["events": ["column: received_at", "interval: monthly", "premake: 2"]])
+        try #require(try fixture.run(["once"]).status == 0)
+        let text = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
+        try (text + "health:\n  held_lock_warning: 1s\n").write(
+            toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        // A session that took the table's lock (as a hung or orphaned partmand would) and sits on it.
+        let holder = try TestServer.connect()
+        defer { holder.close() }
+        try holder.query(
+            "SELECT pg_advisory_lock(($1::int8 << 32) | to_regclass($2)::oid::int8)",
+            [.text(String(0x7061_7274)), .text(parent)], purpose: "hold the table lock")
+        Thread.sleep(forTimeInterval: 2)
+
+        let health = try fixture.run(["health"])
+        let once = try fixture.run(["once"])
+
+        #expect(health.status == 1, "\(health)")
+        #expect(health.stdout.contains("locked for longer than 1 s"), "\(health)")
+        #expect(health.stdout.contains("pid \(holder.backendPID)"), "\(health)")
+        #expect(once.status == 0, "\(once)")
+        #expect(once.stdout.contains("skipped: locked by another partmand (pid \(holder.backendPID)"), "\(once)")
+    }
 }

@@ -47,6 +47,7 @@ struct ConfigLoaderTests {
         #expect(config.schedule.runOnStart)
         #expect(config.schedule.jitter == .zero)
         #expect(config.schedule.retryAfter == .seconds(600))
+        #expect(config.health.heldLockWarning == .seconds(3600))
 
         let table = try #require(config.tables.only)
         #expect(table.parent == QualifiedName(schema: "public", name: "webhook_events"))
@@ -56,6 +57,14 @@ struct ConfigLoaderTests {
         #expect(table.defaultPartition)
         #expect(table.timeZone == TimeZone(identifier: "UTC"))
         #expect(table.enabled)
+    }
+
+    @Test("health.held_lock_warning is read, and must be a positive duration")
+    func healthSection() throws {
+        let config = try parse(minimalYAML + "health:\n  held_lock_warning: 15min\n")
+        #expect(config.health.heldLockWarning == .seconds(900))
+        #expect(throws: ConfigError.self) { try parse(minimalYAML + "health:\n  held_lock_warning: 0s\n") }
+        #expect(throws: ConfigError.self) { try parse(minimalYAML + "health:\n  lock: 1h\n") }
     }
 
     @Test("every table and schedule key is read")

@@ -211,10 +211,12 @@ public final class MaintenanceEngine: Sendable {
                 }
                 return report
             case .given(retireAnyway: false):
-                retirementRefusal = "the given now, \(ISO8601.string(now)), is \(skew) the server's clock; only the server's clock retires partitions"
+                retirementRefusal =
+                    "the given now, \(ISO8601.string(now)), is \(skew) the server's clock; only the server's clock retires partitions"
                 logger.notice("\(retirementRefusal!): creating partitions only")
             case .given(retireAnyway: true):
-                logger.warning("retiring at the given now, \(ISO8601.string(now)), \(skew) the server's clock, as asked")
+                logger.warning(
+                    "retiring at the given now, \(ISO8601.string(now)), \(skew) the server's clock, as asked")
             }
         }
 
@@ -318,7 +320,8 @@ public final class MaintenanceEngine: Sendable {
             if !refused.isEmpty {
                 let names = refused.map { "\($0.partition)" }.joined(separator: ", ")
                 report.status = .failed
-                report.errors.append(TableError(table: spec.parent, message: "not retiring \(names): \(retirementRefusal)"))
+                report.errors.append(
+                    TableError(table: spec.parent, message: "not retiring \(names): \(retirementRefusal)"))
                 report.refusedRetirements = refused
             }
         }

@@ -61,7 +61,8 @@ struct TableLock {
         var holders: [QualifiedName: LockHolder] = [:]
         for row in result.rows {
             let application = row["application_name"] ?? ""
-            let since = application.hasPrefix(holderPrefix)
+            let since =
+                application.hasPrefix(holderPrefix)
                 ? try? Date(String(application.dropFirst(holderPrefix.count)), strategy: .iso8601) : nil
             let stateSince = try row.optionalDouble("state_since").map(Date.init(timeIntervalSince1970:))
             let serverNow = Date(timeIntervalSince1970: try row.double("server_now"))

@@ -22,7 +22,8 @@ struct DaemonSafetyTests {
         try fixture.createParent("events")
         let parent = fixture.schema.qualified("events")
         let old = fixture.schema.qualified("events_old")
-        try fixture.schema.run("CREATE TABLE \(old) PARTITION OF \(parent) FOR VALUES FROM ('2020-01-01+00') TO ('2020-02-01+00')")
+        try fixture.schema.run(
+            "CREATE TABLE \(old) PARTITION OF \(parent) FOR VALUES FROM ('2020-01-01+00') TO ('2020-02-01+00')")
         try fixture.schema.run("INSERT INTO \(parent) (received_at) VALUES ('2020-01-15+00')")
         // An old snapshot makes a concurrent detach wait; a short lock_timeout leaves it pending detach.
         let reader = try TestServer.connect(fixture.conninfo)
@@ -33,7 +34,8 @@ struct DaemonSafetyTests {
             let detacher = try TestServer.connect(fixture.conninfo)
             try detacher.execute("SET lock_timeout = '300ms'", purpose: "short timeout")
             #expect(throws: PostgresError.self) {
-                try detacher.execute("ALTER TABLE \(parent) DETACH PARTITION \(old) CONCURRENTLY", purpose: "interrupted")
+                try detacher.execute(
+                    "ALTER TABLE \(parent) DETACH PARTITION \(old) CONCURRENTLY", purpose: "interrupted")
             }
             detacher.close()
         }
@@ -85,7 +87,8 @@ struct DaemonSafetyTests {
         try reader.execute("COMMIT", purpose: "end old snapshot")
         let next = try DaemonProcess(
             config: fixture.config(
-                tables: ["events"], interval: "monthly", tableKeys: ["retention: 6 months", "default_partition: false"]))
+                tables: ["events"], interval: "monthly", tableKeys: ["retention: 6 months", "default_partition: false"])
+        )
         defer { next.stop() }
         let passed = try next.waitFor("STATUS after the pass", timeout: .seconds(30)) {
             $0.status?.hasPrefix("last pass") == true

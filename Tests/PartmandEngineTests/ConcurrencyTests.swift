@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
 import PartmandCore
-@testable import PartmandEngine
 import PartmandPostgres
 import PartmandTestSupport
 import Testing
+
+@testable import PartmandEngine
 
 /// Advisory locks, lock timeouts, retries and failure isolation.
 @Suite struct ConcurrencyTests {
@@ -59,7 +60,8 @@ import Testing
         let reports = LockedBox<[PassReport]>([])
 
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let report = engines[index].runPass(specs, now: instant("2026-11-26T10:00:00Z"), clock: .given(retireAnyway: true))
+            let report = engines[index].runPass(
+                specs, now: instant("2026-11-26T10:00:00Z"), clock: .given(retireAnyway: true))
             reports.mutate { $0.append(report) }
         }
 

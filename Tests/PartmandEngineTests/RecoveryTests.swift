@@ -28,12 +28,13 @@ import Testing
         // Once partmand's backend waits for table a, it is killed (an administrator, a failover, a proxy).
         var killed = false
         for _ in 0..<200 where !killed {
-            killed = try fixture.schema.run(
-                """
-                SELECT pg_terminate_backend(l.pid) AS killed FROM pg_locks l
-                WHERE l.relation = to_regclass($1) AND NOT l.granted
-                """, [.text(fixture.schema.qualified("a"))]
-            ).rows.first?["killed"] == "t"
+            killed =
+                try fixture.schema.run(
+                    """
+                    SELECT pg_terminate_backend(l.pid) AS killed FROM pg_locks l
+                    WHERE l.relation = to_regclass($1) AND NOT l.granted
+                    """, [.text(fixture.schema.qualified("a"))]
+                ).rows.first?["killed"] == "t"
             if !killed { Thread.sleep(forTimeInterval: 0.05) }
         }
         try #require(killed, "the pass never waited for table a")

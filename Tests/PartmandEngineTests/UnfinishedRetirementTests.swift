@@ -87,7 +87,8 @@ import Testing
         try RetirementLedger.create(on: connection)
         let retired = RetiredPartition(
             name: QualifiedName(schema: fixture.schema.name, name: "events_m01"),
-            range: PartitionRange(lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
+            range: PartitionRange(
+                lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
             action: .archive(schema: archive), finishPendingDetach: false)
         _ = try RetirementLedger.record(
             retired, of: QualifiedName(schema: fixture.schema.name, name: "events"), on: connection)
@@ -96,7 +97,9 @@ import Testing
             purpose: "detach as the killed partmand did")
 
         let plan = try fixture.engine.plan([spec], now: instant("2026-07-15T00:00:00Z")).tables[0]
-        #expect(plan.findings.contains { if case .unfinishedRetirement(let u) = $0 { u.state == .detached } else { false } })
+        #expect(
+            plan.findings.contains { if case .unfinishedRetirement(let u) = $0 { u.state == .detached } else { false } }
+        )
 
         let report = fixture.pass([spec], at: "2026-07-15T00:00:00Z")
 
@@ -116,7 +119,8 @@ import Testing
         try RetirementLedger.create(on: connection)
         let retired = RetiredPartition(
             name: QualifiedName(schema: fixture.schema.name, name: "events_m01"),
-            range: PartitionRange(lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
+            range: PartitionRange(
+                lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
             action: .drop, finishPendingDetach: false)
         _ = try RetirementLedger.record(
             retired, of: QualifiedName(schema: fixture.schema.name, name: "events"), on: connection)
@@ -137,7 +141,8 @@ import Testing
         try seed(fixture, januaryRows: 10)
         let spec = fixture.spec("events", premake: 1, retention: "5 months", defaultPartition: false)
 
-        let refused = fixture.engine.runPass([spec], now: instant("2026-07-15T00:00:00Z"), clock: .given(retireAnyway: false))
+        let refused = fixture.engine.runPass(
+            [spec], now: instant("2026-07-15T00:00:00Z"), clock: .given(retireAnyway: false))
 
         let table = refused.tables[0]
         #expect(table.status == .failed)
@@ -147,7 +152,8 @@ import Testing
         #expect(try relation(fixture, fixture.schema.qualified("events_m01")) == (true, true))
         #expect(try fixture.rowsPerPartition("events")["events_m01"] == 10)
 
-        let allowed = fixture.engine.runPass([spec], now: instant("2026-07-15T00:00:00Z"), clock: .given(retireAnyway: true))
+        let allowed = fixture.engine.runPass(
+            [spec], now: instant("2026-07-15T00:00:00Z"), clock: .given(retireAnyway: true))
 
         #expect(allowed.succeeded, "\(allowed.tables.flatMap(\.errors))")
         #expect(allowed.tables[0].retired.map(\.name.name) == ["events_m01"])

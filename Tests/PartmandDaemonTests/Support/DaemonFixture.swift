@@ -62,12 +62,13 @@ final class DaemonFixture: @unchecked Sendable {
         lines += scheduleKeys.keys.sorted().map { "  \($0): \(scheduleKeys[$0]!)" }
         lines.append("tables:")
         for table in tables {
-            lines += [
-                "  - table: \(name(table))",
-                "    column: received_at",
-                "    interval: \(interval)",
-                "    premake: 2",
-            ] + tableKeys.map { "    " + $0 }
+            lines +=
+                [
+                    "  - table: \(name(table))",
+                    "    column: received_at",
+                    "    interval: \(interval)",
+                    "    premake: 2",
+                ] + tableKeys.map { "    " + $0 }
         }
         return lines.joined(separator: "\n") + "\n"
     }

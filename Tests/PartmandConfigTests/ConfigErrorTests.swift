@@ -40,7 +40,7 @@ private let badConfigs: [BadConfig] = [
     // Unknown keys.
     BadConfig(
         "unknown top-level key", "databse:\n  url: postgres://h/db\n" + table, at: 1, 1, key: "databse",
-        "unknown key (known keys: database, engine, log, maintenance, pg_partman, schedule, tables)"),
+        "unknown key (known keys: database, engine, health, log, maintenance, pg_partman, schedule, tables)"),
     BadConfig(
         "unknown database key", "database:\n  urll: postgres://h/db\n" + table, at: 2, 3, key: "database.urll",
         "unknown key"),

@@ -159,11 +159,8 @@ struct HealthCommandTests {
         let (events, other) = (fixture.table("events"), fixture.table("other"))
         let both = ["--table", events, "--table", other]
         #expect(try fixture.run("once", ["--now", Self.now] + both).status == 0)
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("events_default"))
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute(
-            "LOCK TABLE \(fixture.schema.qualified("events_default")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
         defer { _ = try? blocker.execute("ROLLBACK", purpose: "unblock") }
 
         let health = try fixture.run("health", ["--now", Self.now] + both)

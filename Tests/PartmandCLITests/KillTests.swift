@@ -106,10 +106,8 @@ struct KillTests {
         try fixture.configure(
             maintenance: ["lock_timeout": "60s", "statement_timeout": "120s"],
             tables: ["events": ["column: received_at", "interval: monthly", "premake: 2"]])
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(parent)
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "blocker")
-        try blocker.execute("LOCK TABLE \(parent) IN ACCESS EXCLUSIVE MODE", purpose: "blocker")
 
         let once = try fixture.spawn(["once"])
         defer { once.removeFiles() }

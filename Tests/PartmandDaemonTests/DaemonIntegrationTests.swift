@@ -83,11 +83,8 @@ struct DaemonIntegrationTests {
         defer { fixture.drop() }
         try fixture.createParent("events")
         // The pass waits for a lock that another session holds (lock_timeout 30 s).
-        let blocker = try TestServer.connect(fixture.conninfo)
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("events"), fixture.conninfo)
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "blocker")
-        try blocker.execute(
-            "LOCK TABLE \(fixture.schema.qualified("events")) IN ACCESS EXCLUSIVE MODE", purpose: "blocker")
         let daemon = try DaemonProcess(
             config: fixture.config(
                 tables: ["events"], maintenance: ["lock_timeout": "30s", "statement_timeout": "60s"]),
@@ -229,10 +226,8 @@ struct DaemonIntegrationTests {
         let parent = fixture.schema.qualified("events")
 
         // Another session holds the parent in ACCESS EXCLUSIVE mode inside an open transaction.
-        let blocker = try TestServer.connect(fixture.conninfo)
+        let blocker = try TestServer.holdingAccessExclusive(parent, fixture.conninfo)
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "blocker")
-        try blocker.execute("LOCK TABLE \(parent) IN ACCESS EXCLUSIVE MODE", purpose: "blocker")
 
         let daemon = try DaemonProcess(
             config: fixture.config(

@@ -76,10 +76,8 @@ import Testing
         let fixture = try EngineFixture("isolation")
         try fixture.createParent("busy")
         try fixture.createParent("quiet")
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("busy"))
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("busy")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
 
         let report = fixture.pass([fixture.spec("busy"), fixture.spec("quiet")], at: "2026-11-26T10:00:00Z")
         try blocker.execute("ROLLBACK", purpose: "unblock")
@@ -108,10 +106,8 @@ import Testing
             "CREATE TABLE \(defaultPartition) PARTITION OF \(fixture.schema.qualified("events")) DEFAULT")
         try fixture.schema.run(
             "INSERT INTO \(fixture.schema.qualified("events")) (received_at) VALUES ('2030-01-01+00')")
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(defaultPartition)
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute("LOCK TABLE \(defaultPartition) IN ACCESS EXCLUSIVE MODE", purpose: "block")
 
         let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
         try blocker.execute("ROLLBACK", purpose: "unblock")
@@ -127,10 +123,8 @@ import Testing
         let defaultPartition = fixture.schema.qualified("events_default")
         try fixture.schema.run(
             "CREATE TABLE \(defaultPartition) PARTITION OF \(fixture.schema.qualified("events")) DEFAULT")
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(defaultPartition)
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute("LOCK TABLE \(defaultPartition) IN ACCESS EXCLUSIVE MODE", purpose: "block")
         defer { _ = try? blocker.execute("ROLLBACK", purpose: "unblock") }
 
         // No retries: the table fails at once with the lock timeout, and the plan is still returned.
@@ -145,11 +139,8 @@ import Testing
             backoff: .milliseconds(100), maxBackoff: .milliseconds(400))
         let fixture = try EngineFixture("retry", settings: settings)
         try fixture.createParent("events")
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("events"))
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute(
-            "LOCK TABLE \(fixture.schema.qualified("events")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(400)) {
             _ = try? blocker.execute("ROLLBACK", purpose: "unblock")
         }

@@ -31,11 +31,8 @@ import Testing
 
     @Test func aLockedDefaultPartitionFailsOnlyItsTable() throws {
         let fixture = try Self.twoTables("planlock")
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("events_default"))
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute(
-            "LOCK TABLE \(fixture.schema.qualified("events_default")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
         defer { _ = try? blocker.execute("ROLLBACK", purpose: "unblock") }
 
         let plan = try fixture.engine.plan([fixture.spec("events"), fixture.spec("orders")], now: Self.now)
@@ -81,11 +78,8 @@ import Testing
 
     @Test func insideATransactionEachReadRunsUnderASavepoint() throws {
         let fixture = try Self.twoTables("plansavepoint")
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("events_default"))
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute(
-            "LOCK TABLE \(fixture.schema.qualified("events_default")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
         defer { _ = try? blocker.execute("ROLLBACK", purpose: "unblock") }
 
         let connection = try TestServer.connect()

@@ -14,10 +14,8 @@ import Testing
         let fixture = try EngineFixture("lostconn", settings: settings)
         for table in ["a", "b", "c"] { try fixture.createParent(table) }
         let specs = ["a", "b", "c"].map { fixture.spec($0) }
-        let blocker = try TestServer.connect()
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("a"))
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("a")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
 
         let finished = DispatchSemaphore(value: 0)
         let report = LockedBox<PassReport?>(nil)
@@ -59,10 +57,8 @@ import Testing
         try fixture.createParent("b")
         let specs = [fixture.spec("a"), fixture.spec("b")]
         // Table a is locked, so the pass sits in its retry loop when the server goes away.
-        let blocker = try TestServer.connect(cluster.conninfo)
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("a"), cluster.conninfo)
         defer { blocker.close() }
-        try blocker.execute("BEGIN", purpose: "block")
-        try blocker.execute("LOCK TABLE \(fixture.schema.qualified("a")) IN ACCESS EXCLUSIVE MODE", purpose: "block")
 
         let finished = DispatchSemaphore(value: 0)
         let firstReport = LockedBox<PassReport?>(nil)

@@ -24,6 +24,20 @@ import Testing
                 + " FROM generate_series(0, $1::int - 1) AS n", [.text(String(rows))])
     }
 
+    /// Records the retirement of `events_m01` in the ledger, as a partmand does before it detaches.
+    private func recordJanuary(_ fixture: EngineFixture, action: RetentionAction, on connection: PostgresConnection)
+        throws
+    {
+        try RetirementLedger.create(on: connection)
+        let retired = RetiredPartition(
+            name: QualifiedName(schema: fixture.schema.name, name: "events_m01"),
+            range: PartitionRange(
+                lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
+            action: action, finishPendingDetach: false)
+        _ = try RetirementLedger.record(
+            retired, of: QualifiedName(schema: fixture.schema.name, name: "events"), on: connection)
+    }
+
     private func ledgerRows(_ fixture: EngineFixture) throws -> Int {
         try fixture.schema.run(
             "SELECT count(*)::int AS n FROM partmand.retirement WHERE parent_schema = $1", [.text(fixture.schema.name)]
@@ -84,14 +98,7 @@ import Testing
         // What a partmand killed right after DETACH … CONCURRENTLY leaves: the record, and a standalone table.
         let connection = try TestServer.connect()
         defer { connection.close() }
-        try RetirementLedger.create(on: connection)
-        let retired = RetiredPartition(
-            name: QualifiedName(schema: fixture.schema.name, name: "events_m01"),
-            range: PartitionRange(
-                lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
-            action: .archive(schema: archive), finishPendingDetach: false)
-        _ = try RetirementLedger.record(
-            retired, of: QualifiedName(schema: fixture.schema.name, name: "events"), on: connection)
+        try recordJanuary(fixture, action: .archive(schema: archive), on: connection)
         try connection.execute(
             "ALTER TABLE \(fixture.schema.qualified("events")) DETACH PARTITION \(fixture.schema.qualified("events_m01")) CONCURRENTLY",
             purpose: "detach as the killed partmand did")
@@ -116,14 +123,7 @@ import Testing
         try seed(fixture, januaryRows: 3)
         let connection = try TestServer.connect()
         defer { connection.close() }
-        try RetirementLedger.create(on: connection)
-        let retired = RetiredPartition(
-            name: QualifiedName(schema: fixture.schema.name, name: "events_m01"),
-            range: PartitionRange(
-                lower: .value(instant("2026-01-01T00:00:00Z")), upper: .value(instant("2026-02-01T00:00:00Z"))),
-            action: .drop, finishPendingDetach: false)
-        _ = try RetirementLedger.record(
-            retired, of: QualifiedName(schema: fixture.schema.name, name: "events"), on: connection)
+        try recordJanuary(fixture, action: .drop, on: connection)
 
         // Retention is now a year: January is not due, so it stays, and the stale record goes.
         let report = fixture.pass(

@@ -104,10 +104,8 @@ struct PartmanDriverTests {
         try fixture.schema.run(
             "UPDATE partman.part_config SET premake = 5, infinite_time_partitions = true WHERE parent_table LIKE $1",
             [.text(fixture.schema.name + ".%")])
-        let locker = try TestServer.connect(fixture.conninfo)
+        let locker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("busy"), fixture.conninfo)
         defer { locker.close() }
-        try locker.execute("BEGIN", purpose: "test")
-        try locker.execute("LOCK TABLE \(fixture.schema.qualified("busy")) IN ACCESS EXCLUSIVE MODE", purpose: "test")
 
         let report = fixture.pass([fixture.spec("busy"), fixture.spec("calm")])
         try locker.execute("ROLLBACK", purpose: "test")
@@ -130,11 +128,8 @@ struct PartmanDriverTests {
         let fixture = try PartmanFixture("pmplanlock")
         try fixture.register("busy")
         try fixture.register("calm")
-        let locker = try TestServer.connect(fixture.conninfo)
+        let locker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("busy_default"), fixture.conninfo)
         defer { locker.close() }
-        try locker.execute("BEGIN", purpose: "test")
-        try locker.execute(
-            "LOCK TABLE \(fixture.schema.qualified("busy_default")) IN ACCESS EXCLUSIVE MODE", purpose: "test")
         defer { _ = try? locker.execute("ROLLBACK", purpose: "test") }
 
         let plan = try fixture.engine.plan([fixture.spec("busy"), fixture.spec("calm")], now: Date())

@@ -22,6 +22,17 @@ public enum TestServer {
             ConnectionOptions(conninfo: try conninfo ?? Self.conninfo()), logger: silentLogger)
     }
 
+    /// A new connection in an open transaction that holds `table` (a quoted name) in ACCESS EXCLUSIVE
+    /// mode, as a long query or a forgotten transaction would; `close()` (or `ROLLBACK`) lets go.
+    public static func holdingAccessExclusive(_ table: String, _ conninfo: String? = nil) throws
+        -> PostgresConnection
+    {
+        let connection = try connect(conninfo)
+        try connection.execute("BEGIN", purpose: "blocker")
+        try connection.execute("LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE", purpose: "blocker")
+        return connection
+    }
+
     /// A lower-case name unique to this test run, e.g. `pmt_orders_1a2b3c4d`.
     public static func uniqueName(_ prefix: String) -> String {
         "pmt_\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"

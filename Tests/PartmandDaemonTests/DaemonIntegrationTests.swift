@@ -366,6 +366,9 @@ struct DaemonIntegrationTests {
         // It keeps running and retries on its own (after 1 s, then 2 s).
         #expect(daemon.waitForLog("database unreachable", count: 2, timeout: .seconds(8)), "stderr:\n\(daemon.stderr)")
         #expect(daemon.isRunning)
+        // The pass summary says why, rather than "0 tables, 0 failed".
+        #expect(daemon.stderr.contains("pass failed: database unreachable"), "stderr:\n\(daemon.stderr)")
+        #expect(!daemon.stderr.contains("0 tables"), "stderr:\n\(daemon.stderr)")
 
         daemon.send(SIGTERM)
         try daemon.waitFor("STOPPING=1", timeout: .seconds(5)) { $0["STOPPING"] == "1" }

@@ -46,6 +46,42 @@ import Testing
         #expect(try fixture.partitions("c").count == 6)
     }
 
+    @Test func anActionCancelledByAStopCountsAsNotDone() throws {
+        let settings = MaintenanceSettings(lockTimeout: .seconds(30), statementTimeout: .seconds(60), retries: 0)
+        let fixture = try EngineFixture("stopped", settings: settings)
+        for table in ["a", "b"] { try fixture.createParent(table) }
+        let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("a"))
+        defer { blocker.close() }
+
+        let finished = DispatchSemaphore(value: 0)
+        let report = LockedBox<PassReport?>(nil)
+        DispatchQueue.global().async {
+            report.mutate { $0 = fixture.pass([fixture.spec("a"), fixture.spec("b")], at: "2026-11-26T10:00:00Z") }
+            finished.signal()
+        }
+        var waiting = false
+        for _ in 0..<200 where !waiting {
+            waiting =
+                try fixture.schema.run(
+                    "SELECT 1 FROM pg_locks WHERE relation = to_regclass($1) AND NOT granted",
+                    [.text(fixture.schema.qualified("a"))]
+                ).rows.count > 0
+            if !waiting { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        try #require(waiting, "the pass never waited for table a")
+        fixture.engine.stopSignal.stop()
+        fixture.pool.cancelAll()
+        #expect(finished.wait(timeout: .now() + 30) == .success, "the pass must end")
+
+        let tables = try #require(report.value).tables
+        // Table a was being worked on: failed, with what was not done; table b never started: skipped.
+        #expect(tables[0].status == .failed)
+        #expect(tables[0].errors.contains { $0.sqlState == "57014" }, "\(tables[0].errors)")
+        #expect(tables[0].errors.contains { $0.message.contains("shutting down; not done") }, "\(tables[0].errors)")
+        #expect(tables[1].status == .skipped("shutting down"))
+        #expect(!(try #require(report.value)).succeeded)
+    }
+
     @Test func serverRestartDuringAPassThenTheNextPassConverges() throws {
         let cluster = try PrivateCluster()
         defer { cluster.stop() }

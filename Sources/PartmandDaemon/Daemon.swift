@@ -10,33 +10,38 @@ import PartmandSystemd
     import Glibc
 #endif
 
-/// `partmand run`: runs maintenance passes on a schedule until stopped.
+/// `partmand run`: the thin shell around `SchedulerStateMachine`. It owns the timers, the signal
+/// sources, the watchdog, the connection pools and the process; every decision comes from the state
+/// machine as actions, which this shell carries out.
 ///
 /// All state lives on one serial scheduler queue; passes run on a second queue so the scheduler stays
-/// responsive (signals, heartbeat, watchdog) while a long pass runs. The next run is computed from the
-/// wall clock each time and armed on a wall-clock timer; a heartbeat (every second, faster under a
-/// short watchdog) also checks for due runs and notices clock jumps (and suspends), after which the
-/// next run is recomputed.
-public final class Daemon: @unchecked Sendable {
+/// responsive (signals, heartbeat, watchdog) while a long pass runs. The heartbeat (every second,
+/// faster under a short watchdog) feeds the state machine the wall and monotonic clocks.
+public final class Daemon: @unchecked Sendable {  // mutable state is touched on `queue` only
     /// What the daemon needs from outside.
     public struct Options: Sendable {
         public var configPath: String
         public var environment: [String: String]
-        /// Enables SIGUSR2 to stall the scheduler queue, for the watchdog test.
-        public var testHooks: Bool
         /// True when `--log-level` fixed the level: a reload then leaves it alone.
         public var logLevelFixed: Bool
+        /// The zone of a schedule without `timezone`.
+        public var systemZone: TimeZone
+        public var clock: DaemonClock
 
-        public init(configPath: String, environment: [String: String], logLevelFixed: Bool = false) {
+        public init(
+            configPath: String, environment: [String: String], logLevelFixed: Bool = false,
+            systemZone: TimeZone = .current, clock: DaemonClock = .system
+        ) {
             self.configPath = configPath
             self.environment = environment
             self.logLevelFixed = logLevelFixed
-            testHooks = environment["PARTMAND_TEST_HOOKS"] == "1"
+            self.systemZone = systemZone
+            self.clock = clock
         }
     }
 
     private let options: Options
-    /// Scheduler-queue state like the rest: a reload may change its level.
+    private var clock: DaemonClock { options.clock }
     private var logger: Logger
     private let notifier = ServiceNotifier()
     private let queue = DispatchQueue(label: "partmand.scheduler")
@@ -44,33 +49,22 @@ public final class Daemon: @unchecked Sendable {
     private let heartbeat = Heartbeat()
 
     // Scheduler-queue state.
-    private var config: PartmandConfiguration
+    private var machine: SchedulerStateMachine
     private var runtime: Runtime
-    private var schedule: Schedule
-    private var nextRun = Date.distantFuture
-    private var retries: RetryBook
-    private var passRunning = false
     /// The runtime the running pass uses (it may be older than `runtime` after a reload).
     private var passRuntime: Runtime?
     /// Runtimes replaced by a reload while a pass still used them; closed when the pass ends.
     private var replacedRuntimes: [Runtime] = []
-    private var lastPass: PassReport?
-    private var stopping = false
     private var sources: [DispatchSourceProtocol] = []
     private var runTimer: DispatchSourceTimer?
-    private var lastWall = Date()
-    private var lastMonotonic = DispatchTime.now()
-
-    /// A wall-clock jump larger than this (against the monotonic clock) recomputes the next run.
-    static let clockJumpTolerance: TimeInterval = 2
 
     public init(config: PartmandConfiguration, options: Options, logger: Logger) {
-        self.config = config
         self.options = options
         self.logger = logger
+        machine = SchedulerStateMachine(
+            configuration: config, configurationPath: options.configPath, systemZone: options.systemZone,
+            logLevel: logger.logLevel, logLevelFixed: options.logLevelFixed, seed: .random(in: .min ... .max))
         runtime = Runtime(config, logger: logger)
-        schedule = config.schedule.schedule(systemZone: .current)
-        retries = RetryBook(retryAfter: config.schedule.retryAfter)
     }
 
     /// Starts the service; never returns (the process exits on SIGTERM or SIGINT).
@@ -79,169 +73,90 @@ public final class Daemon: @unchecked Sendable {
         dispatchMain()
     }
 
-    // MARK: - Start, reload, stop
-
     private func start() {
         installSignalHandlers()
         let watchdogTimeout = ServiceNotifier.watchdogTimeout()
         startHeartbeat(every: Self.heartbeatPeriod(watchdogTimeout: watchdogTimeout))
         startWatchdog(timeout: watchdogTimeout)
-        runTimer = DispatchSource.makeTimerSource(queue: queue)
-        runTimer?.setEventHandler { [unowned self] in checkDue() }
-        runTimer?.resume()
-        planNextRun(after: Date())
-        logger.info(
-            "partmand started",
-            metadata: ["config": "\(config.source)", "tables": "\(config.tables.count)", "next_run": "\(nextRun)"])
-        notifier.ready(status: statusText())
-        if config.schedule.runOnStart { startPass(config.tables, reason: "start") }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [unowned self] in perform(machine.timerFired(now: clock.now())) }
+        timer.resume()
+        runTimer = timer
+        perform(machine.start(now: clock.now()))
     }
 
-    private func reload() {
-        notifier.reloading(status: "reloading \(options.configPath)")
-        let fresh: PartmandConfiguration
-        do {
-            fresh = try ConfigLoader.load(path: options.configPath, environment: options.environment)
-        } catch {
-            logger.error("reload rejected, keeping the previous configuration: \(error)")
-            notifier.ready(status: "reload rejected (\(error)); " + statusText())
-            return
-        }
-        if !options.logLevelFixed, let level = Logger.Level(rawValue: fresh.log.level), level != logger.logLevel {
-            logger.logLevel = level
-            logger.notice("log level is now \(level)")
-        }
-        let previous = runtime
-        config = fresh
-        runtime = Runtime(fresh, logger: logger)
-        if passRunning {
-            replacedRuntimes.append(previous)
-        } else {
-            previous.pool.close()
-        }
-        schedule = fresh.schedule.schedule(systemZone: .current)
-        var kept = RetryBook(retryAfter: fresh.schedule.retryAfter)
-        for (table, entry) in retries.entries where fresh.tables.contains(where: { $0.parent == table }) {
-            kept.restore(table, entry)
-        }
-        retries = kept
-        planNextRun(after: Date())
-        logger.notice(
-            "configuration reloaded",
-            metadata: ["config": "\(fresh.source)", "tables": "\(fresh.tables.count)", "next_run": "\(nextRun)"])
-        notifier.ready(status: statusText())
-    }
+    // MARK: - Carrying out actions
 
-    private func stop(signal name: String) {
-        guard !stopping else { return }
-        stopping = true
-        logger.notice("stopping on \(name)")
-        runTimer?.cancel()
-        notifier.stopping(status: "stopping")
-        guard passRunning else { return finishStop() }
-        let timeout = config.schedule.shutdownTimeout
-        notifier.extendTimeout(by: timeout + .seconds(5))
-        let active = passRuntime ?? runtime
-        active.engine.stopSignal.stop()
-        cancelStatements(of: active)
-        queue.asyncAfter(deadline: .now() + timeout.timeInterval) { [unowned self] in
-            logger.error("the running pass did not stop within \(timeout); exiting anyway")
-            exit(1)
+    private func perform(_ actions: [SchedulerStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .startPass(let tables, let reason): startPass(tables, reason: reason)
+            case .arm(let instant): arm(at: instant)
+            case .notify(let notification): notify(notification)
+            case .log(let level, let message, let metadata):
+                logger.log(level: level, "\(message)", metadata: metadata.mapValues { .string($0) })
+            case .loadConfiguration:
+                let result = Result { () throws(ConfigError) in
+                    try ConfigLoader.load(path: options.configPath, environment: options.environment)
+                }
+                perform(machine.configurationLoaded(result, now: clock.now()))
+            case .replaceRuntime(let keepPrevious):
+                let previous = runtime
+                runtime = Runtime(machine.configuration, logger: logger)
+                if keepPrevious { replacedRuntimes.append(previous) } else { previous.pool.close() }
+            case .setLogLevel(let level): logger.logLevel = level
+            case .closeReplacedRuntimes:
+                for replaced in replacedRuntimes { replaced.pool.close() }
+                replacedRuntimes = []
+            case .cancelPass:
+                let active = passRuntime ?? runtime
+                active.engine.stopSignal.stop()
+                active.pool.cancelAll()
+            case .startShutdownDeadline(let timeout):
+                queue.asyncAfter(deadline: .now() + timeout.timeInterval) { [unowned self] in
+                    perform(machine.shutdownDeadlinePassed())
+                }
+            case .cancelTimer: runTimer?.cancel()
+            case .exit(let status):
+                if status == 0 { runtime.pool.close() }
+                exit(status)
+            }
         }
     }
 
-    /// Cancels the running pass's statements, and again every second until the pass ends: a cancel
-    /// that arrives between two statements is lost, and the next one (a FINALIZE, a rollback's
-    /// follow-up) must not run on for its whole timeout.
-    private func cancelStatements(of active: Runtime) {
-        guard passRunning else { return }
-        active.pool.cancelAll()
-        queue.asyncAfter(deadline: .now() + 1) { [unowned self] in cancelStatements(of: active) }
+    private func startPass(_ tables: [TableSpec], reason: String) {
+        let runtime = self.runtime
+        passRuntime = runtime
+        let runID = RunID.make()
+        logger.info("pass starting", metadata: ["reason": "\(reason)", "run_id": "\(runID)"])
+        let clock = self.clock
+        passQueue.async { [unowned self] in
+            let report = runtime.engine.runPass(tables, now: clock.now(), clock: .system, runID: runID)
+            queue.async {
+                self.passRuntime = nil
+                self.perform(self.machine.passFinished(report, now: clock.now()))
+            }
+        }
     }
 
-    private func finishStop() {
-        runtime.pool.close()
-        logger.notice("stopped")
-        exit(0)
-    }
-
-    // MARK: - Scheduling
-
-    private func planNextRun(after instant: Date) {
-        let jitter = config.schedule.jitter.timeInterval
-        nextRun = schedule.nextRun(after: instant).addingTimeInterval(jitter > 0 ? .random(in: 0...jitter) : 0)
-        arm()
-    }
-
-    /// Arms the wall-clock timer for the next scheduled run or retry, whichever comes first.
-    private func arm() {
-        let deadline = min(nextRun, retries.earliest ?? .distantFuture)
-        let seconds = deadline.timeIntervalSince1970
+    private func arm(at instant: Date) {
+        let seconds = instant.timeIntervalSince1970
         let wall = DispatchWallTime(
             timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9)))
         runTimer?.schedule(wallDeadline: wall, leeway: .milliseconds(100))
     }
 
-    /// Runs what is due now: the scheduled pass, else the retries.
-    private func checkDue() {
-        guard !stopping else { return }
-        let now = Date()
-        if now >= nextRun {
-            planNextRun(after: now)
-            if passRunning {
-                logger.warning("a pass is still running; the scheduled pass is skipped, not run twice")
-            } else {
-                retries.clear()
-                startPass(config.tables, reason: "schedule")
-            }
-        } else if !passRunning {
-            let due = Set(retries.due(at: now))
-            if !due.isEmpty { startPass(config.tables.filter { due.contains($0.parent) }, reason: "retry") }
-        }
-        arm()
-    }
-
-    private func startPass(_ tables: [TableSpec], reason: String) {
-        guard !passRunning, !stopping, !tables.isEmpty || config.partman.tables == .all else { return }
-        passRunning = true
-        let runtime = self.runtime
-        passRuntime = runtime
-        let runID = RunID.make()
-        logger.info("pass starting", metadata: ["reason": "\(reason)", "run_id": "\(runID)"])
-        notifier.status("pass running (\(reason)); " + statusText())
-        passQueue.async { [unowned self] in
-            let report = runtime.engine.runPass(tables, now: Date(), clock: .system, runID: runID)
-            queue.async { self.finishPass(report, tables: tables) }
+    private func notify(_ notification: SchedulerStateMachine.Notification) {
+        switch notification {
+        case .ready(let status): notifier.ready(status: status)
+        case .status(let status): notifier.status(status)
+        case .reloading(let status): notifier.reloading(status: status)
+        case .stopping(let status): notifier.stopping(status: status)
+        case .extendTimeout(let duration): notifier.extendTimeout(by: duration)
         }
     }
 
-    private func finishPass(_ report: PassReport, tables: [TableSpec]) {
-        passRunning = false
-        passRuntime = nil
-        for replaced in replacedRuntimes { replaced.pool.close() }
-        replacedRuntimes = []
-        lastPass = report
-        let names = Set(tables.map(\.parent))
-        let failed =
-            report.unreachable != nil ? names : Set(report.tables.filter { $0.status == .failed }.map(\.table))
-        retries.record(failed: failed, succeeded: names.subtracting(failed), at: Date())
-        let summary =
-            report.unreachable.map { "pass failed: database unreachable: \($0.message)" }
-            ?? "pass finished: \(report.tables.count) tables, \(report.createdCount) created, "
-            + "\(report.retiredCount) retired, \(report.failedCount) failed"
-        logger.log(
-            level: report.succeeded ? .info : .warning, "\(summary)",
-            metadata: ["run_id": "\(report.runID)", "duration_ms": "\(report.duration.milliseconds)"])
-        if stopping { return finishStop() }
-        notifier.status(statusText())
-        checkDue()
-    }
-
-    private func statusText() -> String {
-        StatusLine.text(last: lastPass, next: nextRun, retryAt: retries.earliest, zone: schedule.timeZone)
-    }
-
-    // MARK: - Heartbeat, clock jumps, watchdog
+    // MARK: - Heartbeat and watchdog
 
     /// The heartbeat's period: a second, or a quarter of the ping interval when the watchdog is shorter,
     /// so that a live scheduler's last beat is always well within the interval the watchdog check
@@ -257,28 +172,16 @@ public final class Daemon: @unchecked Sendable {
         timer.schedule(
             deadline: .now(), repeating: period.timeInterval,
             leeway: .milliseconds(Int(min(50, period.milliseconds / 10))))
-        timer.setEventHandler { [unowned self] in beat() }
+        timer.setEventHandler { [unowned self] in
+            heartbeat.beat()
+            perform(machine.heartbeat(now: clock.now(), monotonic: clock.monotonic()))
+        }
         timer.resume()
         sources.append(timer)
     }
 
-    private func beat() {
-        heartbeat.beat()
-        let wall = Date()
-        let monotonic = DispatchTime.now()
-        let wallElapsed = wall.timeIntervalSince(lastWall)
-        let monotonicElapsed = Double(monotonic.uptimeNanoseconds - lastMonotonic.uptimeNanoseconds) / 1e9
-        lastWall = wall
-        lastMonotonic = monotonic
-        if abs(wallElapsed - monotonicElapsed) > Self.clockJumpTolerance {
-            logger.notice("wall clock jumped by \(Int(wallElapsed - monotonicElapsed)) s; recomputing the next run")
-            if wall < nextRun { planNextRun(after: wall) }
-        }
-        checkDue()
-    }
-
-    /// Pings the watchdog every half timeout, but only while the scheduler queue's heartbeat is fresh,
-    /// so a hung scheduler stops the pings and systemd restarts the service.
+    /// Pings the watchdog every half timeout, on a queue of its own, but only while the scheduler
+    /// queue's heartbeat is fresh, so a hung scheduler stops the pings and systemd restarts the service.
     private func startWatchdog(timeout: Duration?) {
         guard let timeout else { return }
         let interval = timeout / 2
@@ -288,10 +191,11 @@ public final class Daemon: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: watchdogQueue)
         timer.schedule(deadline: .now(), repeating: interval.timeInterval, leeway: .milliseconds(10))
         timer.setEventHandler { [unowned self] in
-            if heartbeat.age < interval {
+            let age = heartbeat.age
+            if SchedulerStateMachine.mayPingWatchdog(heartbeatAge: age, pingInterval: interval) {
                 notifier.watchdogPing()
             } else {
-                logger.error("scheduler unresponsive for \(heartbeat.age); not pinging the watchdog")
+                logger.error("scheduler unresponsive for \(age); not pinging the watchdog")
             }
         }
         timer.resume()
@@ -302,30 +206,33 @@ public final class Daemon: @unchecked Sendable {
     // MARK: - Signals
 
     private func installSignalHandlers() {
-        var handlers: [(Int32, String, () -> Void)] = [
-            (SIGTERM, "SIGTERM", { [unowned self] in stop(signal: "SIGTERM") }),
-            (SIGINT, "SIGINT", { [unowned self] in stop(signal: "SIGINT") }),
-            (SIGHUP, "SIGHUP", { [unowned self] in reload() }),
+        var handlers: [(Int32, () -> Void)] = [
             (
-                SIGUSR1, "SIGUSR1",
-                { [unowned self] in
-                    logger.notice("SIGUSR1: running a pass now")
-                    retries.clear()
-                    startPass(config.tables, reason: "SIGUSR1")
-                }
+                SIGTERM,
+                { [unowned self] in perform(machine.stopRequested(signal: "SIGTERM", monotonic: clock.monotonic())) }
             ),
+            (
+                SIGINT,
+                { [unowned self] in perform(machine.stopRequested(signal: "SIGINT", monotonic: clock.monotonic())) }
+            ),
+            (SIGHUP, { [unowned self] in perform(machine.reloadRequested()) }),
+            (SIGUSR1, { [unowned self] in perform(machine.passRequested(now: clock.now())) }),
         ]
-        if options.testHooks {
-            handlers.append(
-                (
-                    SIGUSR2, "SIGUSR2",
-                    { [unowned self] in
-                        logger.warning("test hook: stalling the scheduler queue")
-                        while true { sleep(3600) }
-                    }
-                ))
-        }
-        for (number, _, handler) in handlers {
+        #if DEBUG
+            // Test builds only: PARTMAND_TEST_HOOKS=1 makes SIGUSR2 stall the scheduler queue, for the
+            // watchdog test. Release builds have no such hook.
+            if options.environment["PARTMAND_TEST_HOOKS"] == "1" {
+                handlers.append(
+                    (
+                        SIGUSR2,
+                        { [unowned self] in
+                            logger.warning("test hook: stalling the scheduler queue")
+                            while true { sleep(3600) }
+                        }
+                    ))
+            }
+        #endif
+        for (number, handler) in handlers {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler(handler: handler)
@@ -333,4 +240,20 @@ public final class Daemon: @unchecked Sendable {
             sources.append(source)
         }
     }
+}
+
+/// The clocks the daemon reads: the wall clock for schedules, a monotonic one for intervals and
+/// clock-jump detection. Injected so that nothing in the daemon reads the time by itself.
+public struct DaemonClock: Sendable {
+    public var now: @Sendable () -> Date
+    public var monotonic: @Sendable () -> Duration
+
+    public init(now: @escaping @Sendable () -> Date, monotonic: @escaping @Sendable () -> Duration) {
+        self.now = now
+        self.monotonic = monotonic
+    }
+
+    /// The system's clocks: `Date()` and CLOCK_MONOTONIC (through Dispatch).
+    public static let system = DaemonClock(
+        now: { Date() }, monotonic: { .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds)) })
 }

@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "partmand",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "partmand", targets: ["partmand"])
     ],
@@ -25,14 +24,18 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
 
+        // Civil dates and durations: plain arithmetic every layer shares. No I/O, no clock.
+        .target(name: "PartmandTime"),
+
         // Pure domain: intervals, naming, planner. No I/O, no clock.
-        .target(name: "PartmandCore"),
+        .target(name: "PartmandCore", dependencies: ["PartmandTime"]),
 
         // libpq wrapper: connections, queries, errors, pool. Knows nothing about partitions.
         .target(
             name: "PartmandPostgres",
             dependencies: [
                 "CLibPQ",
+                "PartmandTime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -47,18 +50,47 @@ let package = Package(
             ]
         ),
 
+        // Online migration of a plain table to a range-partitioned one: the checks (pure rules over
+        // facts read from the catalog), the steps, the swap.
+        .target(
+            name: "PartmandMigration",
+            dependencies: [
+                "PartmandCore",
+                "PartmandEngine",
+                "PartmandPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // systemd integration: sd_notify, watchdog, journald logging. Knows nothing about PostgreSQL.
         .target(
             name: "PartmandSystemd",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSystemd", "PartmandTime", .product(name: "Logging", package: "swift-log")]
         ),
+
+        // Log levels and line formats, and the handler writing lines to stderr.
+        .target(name: "PartmandLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
         // Strict YAML configuration.
         .target(
             name: "PartmandConfig",
             dependencies: [
                 "PartmandCore",
+                "PartmandLogging",
+                "PartmandTime",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // What every command builds from a configuration: the connection pool and the engine.
+        .target(
+            name: "PartmandRuntime",
+            dependencies: [
+                "PartmandConfig",
+                "PartmandEngine",
+                "PartmandPostgres",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -67,6 +99,8 @@ let package = Package(
             name: "PartmandDaemon",
             dependencies: [
                 "PartmandCore",
+                "PartmandRuntime",
+                "PartmandTime",
                 "PartmandConfig",
                 "PartmandEngine",
                 "PartmandPostgres",
@@ -80,8 +114,11 @@ let package = Package(
             name: "PartmandCLI",
             dependencies: [
                 "PartmandCore",
+                "PartmandLogging",
+                "PartmandRuntime",
                 "PartmandConfig",
                 "PartmandEngine",
+                "PartmandMigration",
                 "PartmandPostgres",
                 "PartmandSystemd",
                 "PartmandDaemon",
@@ -94,13 +131,15 @@ let package = Package(
         // Shared test helpers: the test server, private clusters, fixtures.
         .target(
             name: "PartmandTestSupport",
-            dependencies: ["PartmandPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PartmandPostgres", "PartmandTime", .product(name: "Logging", package: "swift-log")],
             path: "Tests/PartmandTestSupport"
         ),
 
         // Unit tests (no database).
-        .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore"]),
+        .testTarget(name: "PartmandTimeTests", dependencies: ["PartmandTime"]),
+        .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore", "PartmandTime"]),
         .testTarget(name: "PartmandConfigTests", dependencies: ["PartmandConfig"]),
+        .testTarget(name: "PartmandMigrationTests", dependencies: ["PartmandMigration", "PartmandCore"]),
         // Integration tests (real PostgreSQL 15, see scripts/test).
         .testTarget(
             name: "PartmandPostgresTests",
@@ -109,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "PartmandEngineTests",
             dependencies: [
-                "PartmandEngine", "PartmandCore", "PartmandPostgres", "PartmandTestSupport",
+                "PartmandEngine", "PartmandMigration", "PartmandCore", "PartmandPostgres", "PartmandTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PartmandConfig
+import PartmandLogging
 
 /// Options shared by every command.
 struct CommonOptions: ParsableArguments {
@@ -28,8 +29,7 @@ struct CommonOptions: ParsableArguments {
         CredentialFiles.usePgpassCredential(environment: environment)
         let configuration = try loadConfiguration()
         LoggingSetup.bootstrap(
-            level: logLevel ?? Logger.Level(rawValue: configuration.log.level) ?? .info,
-            format: logFormat ?? LogFormat(rawValue: configuration.log.format) ?? .logfmt,
+            level: logLevel ?? configuration.log.level, format: logFormat ?? configuration.log.format,
             environment: environment)
         if logWarnings {
             let logger = Logger(label: "partmand")

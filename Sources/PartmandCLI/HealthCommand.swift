@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PartmandConfig
+import PartmandCore
 import PartmandEngine
 import PartmandPostgres
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import PartmandCore
 import PartmandEngine
+import PartmandMigration
 
 /// `partmand migrate`: turns a configured plain table into a range-partitioned table of the same name.
 struct MigrateCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PartmandCore
 
 /// The `partmand` command tree.
 public struct Partmand: ParsableCommand {
@@ -10,6 +11,7 @@ public struct Partmand: ParsableCommand {
             rescues rows stranded in the default partition, with lock timeouts and retries so applications \
             never stall. See README.md and docs/ for the configuration file.
             """,
+        version: "partmand \(PartmandVersion.description)",
         subcommands: [
             OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, SetupCommand.self,
             ConfigCommand.self, HealthCommand.self, MigrateCommand.self,

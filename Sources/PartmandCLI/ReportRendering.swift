@@ -12,7 +12,7 @@ enum ReportRendering {
                 let verdict = report.status == .failed ? "FAILED" : "\(report.planned.count) action(s)"
                 lines.append("\(report.table): \(verdict)")
                 lines += report.planned.map { "  would \($0)" }
-                lines += report.errors.map { "  error: \($0.message)" }
+                lines += report.errors.map { "  error: \($0.detail)" }
             } else {
                 lines.append(report.summary)
                 lines += report.created.map { "  created \($0)" }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PartmandCore
 import PartmandDaemon
 
 /// `partmand run`: the long-running service.
@@ -23,6 +24,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let config = try common.start()
+        Logger(label: "partmand").info("partmand starting", metadata: ["version": "\(PartmandVersion.description)"])
         if let given = common.environment["PARTMAND_NOW"] {
             // The service always works on the real clock: a stray export must not move its passes.
             Logger(label: "partmand").warning(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PartmandConfig
+import PartmandTime
 
 /// `partmand schedule`: the next run times.
 struct ScheduleCommand: ParsableCommand {
@@ -22,14 +23,8 @@ struct ScheduleCommand: ParsableCommand {
         let config = try common.start()
         let now = try time.resolve(environment: common.environment).date
         let schedule = config.schedule.schedule(systemZone: .current)
-        let local = DateFormatter()
-        local.locale = Locale(identifier: "en_US_POSIX")
-        local.timeZone = schedule.timeZone
-        local.dateFormat = "yyyy-MM-dd HH:mm:ss xxx"
-        let utc = DateFormatter()
-        utc.locale = local.locale
-        utc.timeZone = TimeZone(identifier: "UTC")
-        utc.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        let local = DateFormatter.fixed("yyyy-MM-dd HH:mm:ss xxx", in: schedule.timeZone)
+        let utc = DateFormatter.fixed("yyyy-MM-dd'T'HH:mm:ss'Z'", in: TimeZone(identifier: "UTC")!)
         print("# \(schedule.timeZone.identifier)  UTC")
         for run in schedule.runs(after: now, count: count) {
             print("\(local.string(from: run))  \(utc.string(from: run))")

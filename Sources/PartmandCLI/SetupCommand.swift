@@ -1,7 +1,7 @@
 import ArgumentParser
 import Logging
-import PartmandDaemon
 import PartmandEngine
+import PartmandRuntime
 
 /// `partmand setup`: registers `engine: pg_partman` tables with pg_partman and creates native parents.
 struct SetupCommand: ParsableCommand {

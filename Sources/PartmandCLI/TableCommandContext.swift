@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PartmandConfig
 import PartmandCore
-import PartmandDaemon
+import PartmandRuntime
 
 /// What the one-shot table commands (once, plan, health) share: the configuration, the tables chosen
 /// with `--table`, the instant treated as now, and a connection pool with an engine.

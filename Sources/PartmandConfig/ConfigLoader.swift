@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import PartmandCore
+import PartmandLogging
 import Yams
 
 /// Reads and validates a partmand YAML file, strictly: unknown keys, wrong types and bad values are
@@ -83,11 +85,7 @@ public enum ConfigLoader {
     static let defaultSchedule = ScheduleSettings(
         at: [TimeOfDay(hour: 2, minute: 0)], timeZone: nil, every: nil, runOnStart: true, jitter: .zero,
         retryAfter: .seconds(600), shutdownTimeout: .seconds(10))
-    static let defaultLog = LogSettings(level: "info", format: "logfmt")
-
-    /// Log levels and formats the `log` section accepts.
-    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-    public static let logFormats = ["logfmt", "json"]
+    static let defaultLog = LogSettings(level: .info, format: .logfmt)
 
     private static func yamlError(_ error: YamlError, text: String, file: String) -> ConfigError {
         switch error {
@@ -210,19 +208,19 @@ public enum ConfigLoader {
     private static func parseLog(_ node: ConfigNode) throws(ConfigError) -> LogSettings {
         let keys = try node.mapping(allowed: ["level", "format"])
         var settings = defaultLog
-        if let value = keys["level"] {
-            settings.level = try value.string()
-            guard logLevels.contains(settings.level) else {
-                throw value.error("expected one of \(logLevels.joined(separator: ", "))")
-            }
-        }
-        if let value = keys["format"] {
-            settings.format = try value.string()
-            guard logFormats.contains(settings.format) else {
-                throw value.error("expected one of \(logFormats.joined(separator: ", "))")
-            }
-        }
+        if let value = keys["level"] { settings.level = try parseChoice(value, Logger.Level.self) }
+        if let value = keys["format"] { settings.format = try parseChoice(value, LogFormat.self) }
         return settings
+    }
+
+    /// One of the cases of `Choice`, by name; the error lists them all.
+    private static func parseChoice<Choice: RawRepresentable & CaseIterable>(_ node: ConfigNode, _: Choice.Type)
+        throws(ConfigError) -> Choice where Choice.RawValue == String
+    {
+        guard let choice = Choice(rawValue: try node.string()) else {
+            throw node.error("expected one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
     }
 
     private static func parseEngine(_ node: ConfigNode) throws(ConfigError) -> EngineKind {

@@ -1,5 +1,6 @@
 import Foundation
 import PartmandCore
+import PartmandTime
 
 /// Renders the effective configuration back to YAML, with every default filled in.
 public enum ConfigRendering {
@@ -37,8 +38,8 @@ public enum ConfigRendering {
             "  retry_after: \(duration(s.retryAfter))",
             "  shutdown_timeout: \(duration(s.shutdownTimeout))",
             "log:",
-            "  level: \(config.log.level)",
-            "  format: \(config.log.format)",
+            "  level: \(config.log.level.rawValue)",
+            "  format: \(config.log.format.rawValue)",
             "health:",
             "  held_lock_warning: \(duration(config.health.heldLockWarning))",
         ]
@@ -88,8 +89,8 @@ public enum ConfigRendering {
     }
 
     private static func duration(_ value: Duration) -> String {
-        let (seconds, attoseconds) = value.components
-        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let seconds = value.components.seconds
+        let milliseconds = value.milliseconds
         if milliseconds % 1000 != 0 { return "\(milliseconds)ms" }
         if seconds % 3600 == 0 && seconds > 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0 && seconds > 0 { return "\(seconds / 60)min" }

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import PartmandCore
+import PartmandLogging
 
 /// The effective configuration of partmand.
 public struct PartmandConfiguration: Sendable {
@@ -70,8 +72,7 @@ public struct HealthSettings: Sendable, Equatable {
 
 /// Logging defaults; command-line options win.
 public struct LogSettings: Sendable {
-    /// trace, debug, info, notice, warning, error or critical.
-    public var level: String
-    /// logfmt or json, for lines on stderr (the journal gets native entries).
-    public var format: String
+    public var level: Logger.Level
+    /// For lines on stderr (the journal gets native entries).
+    public var format: LogFormat
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 
 /// Maps instants to partition slots of a fixed interval whose boundaries fall in a time zone.
 ///

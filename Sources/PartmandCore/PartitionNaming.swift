@@ -9,11 +9,6 @@ public enum PartitionNaming {
     /// PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes.
     public static let maxIdentifierBytes = 63
 
-    /// The name of a new child whose lower bound is `lowerBound`, formatted on the wall clock of `calendar`.
-    public static func childName(parent: String, lowerBound: Date, calendar: PartitionCalendar) -> String {
-        fit(parent: parent, suffix: childSuffix(lowerBound: lowerBound, calendar: calendar))
-    }
-
     /// `_pYYYYMMDD` or `_pYYYYMMDD_HH24MISS` for a child whose lower bound is `lowerBound`.
     static func childSuffix(lowerBound: Date, calendar: PartitionCalendar) -> String {
         let c = calendar.wallClock(of: lowerBound)
@@ -22,11 +17,6 @@ public enum PartitionNaming {
             suffix += "_" + pad(c.hour!, 2) + pad(c.minute!, 2) + pad(c.second!, 2)
         }
         return suffix
-    }
-
-    /// The name of a new default partition.
-    public static func defaultName(parent: String) -> String {
-        fit(parent: parent, suffix: "_default")
     }
 
     /// `parent + suffix`, or `parent + suffix` with `_1`, `_2`, ... when `taken` already holds it; only the

@@ -45,6 +45,12 @@ public struct PartitionRange: Hashable, Sendable, CustomStringConvertible {
         lower <= .value(instant) && .value(instant) < upper
     }
 
+    /// Whether the range ends at or before `cutoff`: the retention rule, so a partition is retired only
+    /// when nothing in it is later than the cutoff (a MAXVALUE partition never is).
+    public func endsBy(_ cutoff: Date) -> Bool {
+        upper <= .value(cutoff)
+    }
+
     /// The parts of this range not covered by any of `others`, in ascending order.
     public func subtracting(_ others: [PartitionRange]) -> [PartitionRange] {
         var pieces: [PartitionRange] = []

@@ -27,8 +27,7 @@ public enum Planner {
 
         let cutoff = spec.retention.map { calendar.instant(now, minus: $0) }
         let retired = snapshot.partitions.filter { partition in
-            guard let cutoff else { return false }
-            return partition.range.upper <= .value(cutoff)
+            cutoff.map(partition.range.endsBy) ?? false
         }
         var resumed: [QualifiedName: UnfinishedRetirement] = [:]
         for unfinished in snapshot.unfinishedRetirements {
@@ -73,7 +72,7 @@ public enum Planner {
         let currentSlot = calendar.slot(containing: now)
         let windowEnd = RangeBound.value(calendar.boundary(ofSlot: currentSlot + spec.premake + 1))
         let survivors = snapshot.partitions.filter { partition in
-            cutoff.map { partition.range.upper > .value($0) } ?? true
+            !(cutoff.map(partition.range.endsBy) ?? false)
         }
         var windowStart = RangeBound.value(calendar.boundary(ofSlot: currentSlot))
         if let earliest = survivors.first?.range.lower, earliest < windowStart {
@@ -98,7 +97,7 @@ public enum Planner {
             slotRange.lower = max(slotRange.lower, windowStart)
             // A piece ending at or before the cutoff would be retired at once (possible when the cutoff lies
             // in the current slot, i.e. retention is shorter than the interval).
-            for piece in slotRange.subtracting(existing) where cutoff.map({ piece.upper > .value($0) }) ?? true {
+            for piece in slotRange.subtracting(existing) where !(cutoff.map(piece.endsBy) ?? false) {
                 let suffix = PartitionNaming.childSuffix(lowerBound: piece.lower.date!, calendar: calendar)
                 let name = PartitionNaming.unique(parent: spec.parent.name, suffix: suffix, taken: taken)
                 taken.insert(name)

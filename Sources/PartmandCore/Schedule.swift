@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 
 /// When maintenance passes run.
 ///

@@ -4,7 +4,9 @@ import Logging
 import PartmandConfig
 import PartmandCore
 import PartmandEngine
+import PartmandRuntime
 import PartmandSystemd
+import PartmandTime
 
 #if canImport(Glibc)
     import Glibc

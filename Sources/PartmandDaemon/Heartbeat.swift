@@ -1,22 +1,18 @@
 import Dispatch
-import Foundation
+import Synchronization
 
 /// The scheduler's proof of life: its queue beats regularly; the watchdog pings only while beats are fresh.
-final class Heartbeat: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last = DispatchTime.now()
+final class Heartbeat: Sendable {
+    private let last = Mutex(DispatchTime.now())
 
     /// Records a beat (called on the scheduler queue).
     func beat() {
-        lock.lock()
-        last = .now()
-        lock.unlock()
+        last.withLock { $0 = .now() }
     }
 
     /// Time since the last beat.
     var age: Duration {
-        lock.lock()
-        defer { lock.unlock() }
+        let last = last.withLock { $0 }
         return .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - last.uptimeNanoseconds))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PartmandCore
+import PartmandTime
 
 /// Which failed tables are retried on their own, and when: first `retryAfter` after the failure,
 /// then doubling, until they succeed or a scheduled pass (which covers every table) comes first.

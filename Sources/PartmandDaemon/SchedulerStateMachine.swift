@@ -220,7 +220,7 @@ struct SchedulerStateMachine {
             fresh = configuration
         }
         var actions: [Action] = []
-        if !logLevelFixed, let level = Logger.Level(rawValue: fresh.log.level), level != logLevel {
+        if !logLevelFixed, case let level = fresh.log.level, level != logLevel {
             logLevel = level
             actions += [.setLogLevel(level), .log(.notice, "log level is now \(level)")]
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PartmandEngine
+import PartmandTime
 
 /// The one-line STATUS= text shown by `systemctl status partmand`.
 enum StatusLine {
@@ -27,11 +28,7 @@ enum StatusLine {
     }
 
     static func format(_ date: Date, zone: TimeZone, pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        DateFormatter.fixed(pattern, in: zone).string(from: date)
     }
 
     private static func firstLine(_ text: String) -> String {

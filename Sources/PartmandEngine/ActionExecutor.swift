@@ -56,8 +56,6 @@ final class ActionExecutor {
 
     // MARK: - Create
 
-    private static let likeOptions =
-        "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS INCLUDING GENERATED"
     private static let boundsConstraint = "partmand_bounds"
 
     /// ` TABLESPACE "…"` when the parent has its own tablespace (LIKE does not carry it over).
@@ -71,10 +69,10 @@ final class ActionExecutor {
     /// in the default partition, and on failure nothing is left behind.
     private func create(_ new: NewPartition) throws -> Int {
         try inTransaction("create partition \(new.name)") {
-            let bounds = try literals(for: new.range)
+            let bounds = try BoundLiterals(new.range, keyType: snapshot.keyType, on: connection)
             let key = SQL.identifier(snapshot.keyColumn)
             try connection.execute(
-                "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(Self.likeOptions))\(tablespaceClause)",
+                "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(PartitionDDL.likeOptions))\(tablespaceClause)",
                 purpose: "create table \(new.name)")
             var checks = ["\(key) IS NOT NULL"]
             if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
@@ -125,29 +123,12 @@ final class ActionExecutor {
     private func createDefault(_ name: QualifiedName) throws {
         try inTransaction("create default partition \(name)") {
             try connection.execute(
-                "CREATE TABLE \(name.sql) (LIKE \(parent.sql) \(Self.likeOptions))\(tablespaceClause)",
+                "CREATE TABLE \(name.sql) (LIKE \(parent.sql) \(PartitionDDL.likeOptions))\(tablespaceClause)",
                 purpose: "create table \(name)")
             try connection.execute(
                 "ALTER TABLE \(parent.sql) ATTACH PARTITION \(name.sql) DEFAULT",
                 purpose: "attach default partition \(name)")
         }
-    }
-
-    /// Bound literals for DDL, quoted by the server (`quote_literal`) from parameters, never by hand.
-    private struct BoundLiterals {
-        var lowerValue: String?
-        var upperValue: String?
-        var lower: String { lowerValue ?? "MINVALUE" }
-        var upper: String { upperValue ?? "MAXVALUE" }
-    }
-
-    private func literals(for range: PartitionRange) throws -> BoundLiterals {
-        let text = { (bound: RangeBound) in bound.date.map { PostgresValue.text(self.snapshot.keyType.text(for: $0)) } }
-        let row = try connection.query(
-            "SELECT quote_literal($1::text) AS lower, quote_literal($2::text) AS upper",
-            [text(range.lower), text(range.upper)], purpose: "quote partition bounds"
-        ).rows[0]
-        return BoundLiterals(lowerValue: row["lower"], upperValue: row["upper"])
     }
 
     // MARK: - Retire
@@ -289,7 +270,7 @@ final class ActionExecutor {
         try runner.inTransaction(purpose, lockTimeout: lockTimeout, body)
     }
 
-    private func outsideTransaction(_ purpose: String, lockTimeout: Duration, _ body: () throws -> Void) throws {
+    private func outsideTransaction<T>(_ purpose: String, lockTimeout: Duration, _ body: () throws -> T) throws -> T {
         try runner.outsideTransaction(purpose, lockTimeout: lockTimeout, body)
     }
 

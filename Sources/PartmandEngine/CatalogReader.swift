@@ -4,7 +4,6 @@ import PartmandPostgres
 
 /// What the catalog says about one configured table, plus what execution needs beyond the snapshot.
 public struct TableCatalog: Sendable {
-    public var oid: UInt32
     public var snapshot: TableSnapshot
     /// Columns that can be inserted into (not dropped, not generated), in table order.
     public var insertableColumns: [String]
@@ -62,7 +61,7 @@ public enum CatalogReader {
                 unfinishedRetirements: unfinished[oid] ?? [])
             results[entry.spec.parent] = .success(
                 TableCatalog(
-                    oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
+                    snapshot: snapshot, insertableColumns: entry.parent.columns,
                     tablespace: entry.parent.tablespace))
         }
         return results
@@ -90,14 +89,17 @@ public enum CatalogReader {
         }
     }
 
-    /// Row count and key span of a default partition.
-    public static func defaultRows(in partition: QualifiedName, key: String, on connection: PostgresConnection)
-        throws(PostgresError) -> DefaultRows
-    {
+    /// Row count and key span of a default partition: of all its rows, or of those whose key is at or
+    /// after `from`.
+    public static func defaultRows(
+        in partition: QualifiedName, key: String, from: Date? = nil, on connection: PostgresConnection
+    ) throws(PostgresError) -> DefaultRows {
         let column = SQL.identifier(key)
         let row = try connection.query(
             "SELECT count(*) AS n, extract(epoch FROM min(\(column)))::text AS oldest,"
-                + " extract(epoch FROM max(\(column)))::text AS newest FROM \(partition.sql)",
+                + " extract(epoch FROM max(\(column)))::text AS newest FROM \(partition.sql)"
+                + (from == nil ? "" : " WHERE \(column) >= $1::timestamptz"),
+            from.map { [PostgresValue($0)] as [PostgresValue?] } ?? [],
             purpose: "count rows in default partition \(partition)"
         ).rows[0]
         return DefaultRows(

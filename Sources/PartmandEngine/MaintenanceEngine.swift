@@ -40,11 +40,9 @@ public final class MaintenanceEngine: Sendable {
             var once = settings
             once.retries = 0
             let runner = TransactionRunner(connection: connection, settings: once, stop: stopSignal, logger: logger)
-            var report = PlanReport(tables: [], standby: false)
-            try runner.outsideTransaction("plan", lockTimeout: settings.lockTimeout) {
-                report = try plan(specs, now: now, on: connection)
+            return try runner.outsideTransaction("plan", lockTimeout: settings.lockTimeout) {
+                try plan(specs, now: now, on: connection)
             }
-            return report
         }
     }
 
@@ -131,10 +129,7 @@ public final class MaintenanceEngine: Sendable {
             var report = TableReport(table: spec.parent, status: .ok)
             report.engine = .pgPartman
             do {
-                guard let installed else {
-                    throw TableError(
-                        table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
-                }
+                guard let installed else { throw PartmanExtension.missingError(for: spec.parent) }
                 let inspection = try PartmanDriver.inspect(spec, partman: installed, now: now, on: connection)
                 report.findings = inspection.findings
                 report.defaultRowsLeft = inspection.catalog.snapshot.defaultRows
@@ -259,8 +254,7 @@ public final class MaintenanceEngine: Sendable {
                 case .pgPartman:
                     report.engine = .pgPartman
                     guard let installed = try PartmanExtension.find(on: connection) else {
-                        throw TableError(
-                            table: spec.parent, message: "engine is pg_partman but pg_partman is not installed")
+                        throw PartmanExtension.missingError(for: spec.parent)
                     }
                     let driver = PartmanDriver(
                         connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,

@@ -53,8 +53,7 @@ public struct TableReport: Sendable {
             if rowsMoved > 0 { parts.append("\(rowsMoved) rows moved from default") }
             if let left = defaultRowsLeft, left.count > 0 { parts.append("\(left.count) rows left in default") }
             let head = "\(table): \(status == .ok ? "ok" : "FAILED"): " + parts.joined(separator: ", ")
-            return ([head] + errors.map { "  error: \($0.message)" + ($0.sqlState.map { " [\($0)]" } ?? "") })
-                .joined(separator: "\n")
+            return ([head] + errors.map { "  error: \($0.detail)" }).joined(separator: "\n")
         }
     }
 }

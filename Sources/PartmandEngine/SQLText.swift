@@ -4,7 +4,7 @@ import PartmandPostgres
 
 extension QualifiedName {
     /// The name quoted for SQL (through the one quoting helper).
-    var sql: String { SQL.qualified(schema, name) }
+    public var sql: String { SQL.qualified(schema, name) }
 }
 
 extension PartitionKeyType {

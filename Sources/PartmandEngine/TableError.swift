@@ -24,7 +24,7 @@ public struct TableError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Wraps any failure: a PostgresError keeps its SQLSTATE and connection flag.
-    init(table: QualifiedName, _ error: any Error) {
+    public init(table: QualifiedName, _ error: any Error) {
         if let error = error as? PostgresError {
             self.init(
                 table: table, message: error.description, sqlState: error.sqlState,
@@ -34,7 +34,10 @@ public struct TableError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
-        "\(table): \(message)" + (sqlState.map { message.contains($0) ? "" : " (SQLSTATE \($0))" } ?? "")
+    /// The message with its SQLSTATE, `… (SQLSTATE 55P03)`, unless the message already names it.
+    public var detail: String {
+        message + (sqlState.map { message.contains($0) ? "" : " (SQLSTATE \($0))" } ?? "")
     }
+
+    public var description: String { "\(table): \(detail)" }
 }

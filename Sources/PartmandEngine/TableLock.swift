@@ -5,7 +5,7 @@ import PartmandPostgres
 /// partmand's per-table session advisory lock: keys ('part', parent OID). Whoever holds it marks its
 /// session's `application_name` with the moment it took the lock, so `plan`, `health` and a skipped
 /// pass can tell who holds a table, and for how long.
-struct TableLock {
+public struct TableLock {
     /// The first key of the two-part lock ('part'); the second is the parent's OID.
     static let keyClass: Int64 = 0x7061_7274
     /// The prefix of a holding session's `application_name`: `partmand: table lock since <instant>`.
@@ -13,12 +13,13 @@ struct TableLock {
 
     let key: Int64
 
-    init(parent oid: Int64) {
+    /// The lock of the table whose OID is `oid`.
+    public init(parent oid: Int64) {
         key = Self.keyClass << 32 | oid
     }
 
     /// Takes the lock without waiting; true when taken.
-    func tryAcquire(on connection: PostgresConnection, purpose: String) throws(PostgresError) -> Bool {
+    public func tryAcquire(on connection: PostgresConnection, purpose: String) throws(PostgresError) -> Bool {
         try connection.query(
             """
             SELECT locked, CASE WHEN locked THEN set_config('application_name', $2 || to_char(now() AT TIME ZONE 'UTC',
@@ -29,7 +30,7 @@ struct TableLock {
     }
 
     /// Releases the lock and gives the session its own `application_name` back.
-    func release(on connection: PostgresConnection) {
+    public func release(on connection: PostgresConnection) {
         guard connection.isOpen else { return }
         _ = try? connection.query(
             """
@@ -113,17 +114,10 @@ public struct LockHolder: Sendable, Equatable, CustomStringConvertible {
         if let client { parts.append("from \(client)") }
         parts.append(isPartmand ? "a partmand" : "application '\(applicationName)'")
         if let since { parts.append("holding it since \(ISO8601.string(since))") }
-        if let heldFor { parts.append("held \(Self.span(heldFor))") }
+        if let heldFor { parts.append("held \(Wording.span(heldFor))") }
         if let state {
             parts.append(state + (state == "active" ? ": \(query ?? "?")" : ""))
         }
         return parts.joined(separator: ", ")
-    }
-
-    /// A span of seconds for people: "42 s", "17 min", "3.5 h".
-    public static func span(_ seconds: TimeInterval) -> String {
-        if seconds < 120 { return "\(Int(seconds)) s" }
-        if seconds < 7200 { return "\(Int(seconds / 60)) min" }
-        return String(format: "%.1f h", seconds / 3600)
     }
 }

@@ -4,8 +4,9 @@ import PartmandCore
 import PartmandPostgres
 
 /// Runs work on one connection in transactions with local `lock_timeout` and `statement_timeout`,
-/// retrying lock timeouts and deadlocks with backoff. Shared by the native executor and the pg_partman driver.
-struct TransactionRunner {
+/// retrying lock timeouts and deadlocks with backoff. Shared by the native executor, the pg_partman driver
+/// and the migration (PartmandMigration).
+public struct TransactionRunner {
     let connection: PostgresConnection
     let settings: MaintenanceSettings
     let stop: StopSignal
@@ -13,7 +14,8 @@ struct TransactionRunner {
     /// Decides which failures are retried; the policy's SQLSTATE rule by default.
     var isRetryable: (PostgresError) -> Bool
 
-    init(
+    /// A runner on `connection`: timeouts and retries from `settings`; `stop` ends the backoff pauses early.
+    public init(
         connection: PostgresConnection, settings: MaintenanceSettings, stop: StopSignal, logger: Logger,
         isRetryable: ((PostgresError) -> Bool)? = nil
     ) {
@@ -29,7 +31,7 @@ struct TransactionRunner {
 
     /// Runs `body` in a transaction with local timeouts (`lockTimeout`, else the configured one),
     /// retrying lock timeouts and deadlocks.
-    func inTransaction<T>(_ purpose: String, lockTimeout: Duration? = nil, _ body: () throws -> T) throws -> T {
+    public func inTransaction<T>(_ purpose: String, lockTimeout: Duration? = nil, _ body: () throws -> T) throws -> T {
         try withRetries(purpose) {
             do {
                 try connection.execute("BEGIN", purpose: purpose)
@@ -44,14 +46,14 @@ struct TransactionRunner {
         }
     }
 
-    /// Runs one statement that may not run in a transaction block, with session-level timeouts that
-    /// are reset afterwards.
-    func outsideTransaction(_ purpose: String, lockTimeout: Duration, _ body: () throws -> Void) throws {
+    /// Runs `body` outside a transaction block (for statements that may not run in one), with
+    /// session-level timeouts that are reset afterwards, retrying lock timeouts and deadlocks.
+    func outsideTransaction<T>(_ purpose: String, lockTimeout: Duration, _ body: () throws -> T) throws -> T {
         try withRetries(purpose) {
             try setTimeouts(lock: lockTimeout, local: false, purpose: purpose)
             defer { _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout") }
             defer { _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout") }
-            try body()
+            return try body()
         }
     }
 
@@ -82,7 +84,7 @@ struct TransactionRunner {
     }
 
     /// Rolls back an open or failed transaction, if any.
-    func rollback() {
+    public func rollback() {
         guard connection.isOpen, connection.transactionStatus != .idle else { return }
         _ = try? connection.execute("ROLLBACK", purpose: "roll back")
     }

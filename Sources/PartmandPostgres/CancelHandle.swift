@@ -1,13 +1,18 @@
 import CLibPQ
-import Foundation
+import Synchronization
 
 /// Sends cancel requests for one connection; usable from any thread.
-final class CancelHandle: @unchecked Sendable {
-    private let lock = NSLock()
-    /// The `PGcancel` object; nil once released. Guarded by `lock`.
-    private var cancel: OpaquePointer?
-    /// Whether a statement is running. Guarded by `lock`.
-    private var isRunning = false
+final class CancelHandle: Sendable {
+    // @unchecked: the raw PGcancel pointer is only used under `state`'s mutex (and libpq lets PQcancel run on
+    // any thread); the compiler cannot see that a C pointer handed over at init is not shared elsewhere.
+    private struct State: @unchecked Sendable {
+        /// The `PGcancel` object; nil once released.
+        var cancel: OpaquePointer?
+        /// Whether a statement is running.
+        var isRunning = false
+    }
+
+    private let state: Mutex<State>
 
     /// What a cancel request came to.
     enum Outcome: Equatable {
@@ -18,32 +23,30 @@ final class CancelHandle: @unchecked Sendable {
 
     /// Takes ownership of a `PGcancel` object from `PQgetCancel`.
     init(_ cancel: OpaquePointer?) {
-        self.cancel = cancel
+        state = Mutex(State(cancel: cancel))
     }
 
     /// Records whether a statement is running, so that cancelling an idle connection does nothing.
     func setRunning(_ running: Bool) {
-        lock.lock()
-        defer { lock.unlock() }
-        isRunning = running
+        state.withLock { $0.isRunning = running }
     }
 
     /// Asks the server to cancel the running statement, if any. The statement may still finish
     /// before the request arrives.
     func cancelRunningStatement() -> Outcome {
-        lock.lock()
-        defer { lock.unlock() }
-        guard isRunning, let cancel else { return .idle }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard PQcancel(cancel, &buffer, Int32(buffer.count)) == 0 else { return .sent }
-        return .failed(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        state.withLock { state in
+            guard state.isRunning, let cancel = state.cancel else { return .idle }
+            var buffer = [CChar](repeating: 0, count: 256)
+            guard PQcancel(cancel, &buffer, Int32(buffer.count)) == 0 else { return .sent }
+            return .failed(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
     }
 
     /// Frees the `PGcancel` object; later requests do nothing.
     func release() {
-        lock.lock()
-        defer { lock.unlock() }
-        PQfreeCancel(cancel)
-        cancel = nil
+        state.withLock { state in
+            PQfreeCancel(state.cancel)
+            state.cancel = nil
+        }
     }
 }

@@ -1,10 +1,14 @@
 import Foundation
 import Logging
+import PartmandTime
 
 /// A small bounded pool of connections, opened lazily.
 ///
 /// Checked-out connections are validated first and replaced when dead (e.g. after a server
 /// restart); returned ones are rolled back or discarded so the next user gets a clean one.
+// @unchecked: the mutable state below is only touched inside `condition.withLock` (a checkout must
+// wait for a connection to come back, which Mutex cannot express); connections are opened, checked
+// and closed outside the lock.
 public final class ConnectionPool: @unchecked Sendable {
     private let options: ConnectionOptions
     private let size: Int
@@ -47,49 +51,60 @@ public final class ConnectionPool: @unchecked Sendable {
     /// Closes the idle connections; connections in use close when returned. Later checkouts
     /// fail with kind `.closed`.
     public func close() {
-        condition.lock()
-        isClosed = true
-        let closing = idle
-        idle = []
-        slotsTaken -= closing.count
-        condition.broadcast()
-        condition.unlock()
+        let closing = condition.withLock {
+            isClosed = true
+            let closing = idle
+            idle = []
+            slotsTaken -= closing.count
+            condition.broadcast()
+            return closing
+        }
         closing.forEach { $0.close() }
     }
 
     /// Cancels the statements running on all checked-out connections (for shutdown).
     public func cancelAll() {
-        condition.lock()
-        let busy = Array(checkedOut.values)
-        condition.unlock()
+        let busy = condition.withLock { Array(checkedOut.values) }
         busy.forEach { $0.cancel() }
     }
 
+    /// What a checkout found once it held the lock.
+    private enum Checkout {
+        case reuse(PostgresConnection)
+        /// A slot was taken for a new connection.
+        case open
+        case closed
+        case exhausted
+    }
+
     private func checkOut() throws(PostgresError) -> PostgresConnection {
-        let deadline = Date(timeIntervalSinceNow: checkoutTimeout.timeInterval)
-        condition.lock()
-        while true {
-            if isClosed {
-                condition.unlock()
-                throw PostgresError(kind: .closed, message: "connection pool is closed")
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: checkoutTimeout)
+        let found: Checkout = condition.withLock {
+            while true {
+                if isClosed { return .closed }
+                if let connection = idle.popLast() {
+                    checkedOut[ObjectIdentifier(connection)] = connection
+                    return .reuse(connection)
+                }
+                if slotsTaken < size {
+                    slotsTaken += 1
+                    return .open
+                }
+                let left = clock.now.duration(to: deadline)
+                guard left > .zero else { return .exhausted }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: left.timeInterval))
             }
-            if let connection = idle.popLast() {
-                checkedOut[ObjectIdentifier(connection)] = connection
-                condition.unlock()
-                return try validated(connection)
-            }
-            if slotsTaken < size {
-                slotsTaken += 1
-                condition.unlock()
-                return try openInTakenSlot()
-            }
-            if !condition.wait(until: deadline) && Date() >= deadline {
-                condition.unlock()
-                throw PostgresError(
-                    kind: .poolExhausted,
-                    message: "no connection available within \(checkoutTimeout.secondsText) (pool size \(size))"
-                )
-            }
+        }
+        switch found {
+        case .reuse(let connection): return try validated(connection)
+        case .open: return try openInTakenSlot()
+        case .closed: throw PostgresError(kind: .closed, message: "connection pool is closed")
+        case .exhausted:
+            throw PostgresError(
+                kind: .poolExhausted,
+                message: "no connection available within \(checkoutTimeout.secondsText) (pool size \(size))"
+            )
         }
     }
 
@@ -105,9 +120,7 @@ public final class ConnectionPool: @unchecked Sendable {
             )
         }
         connection.close()
-        condition.lock()
-        checkedOut[ObjectIdentifier(connection)] = nil
-        condition.unlock()
+        condition.withLock { checkedOut[ObjectIdentifier(connection)] = nil }
         return try openInTakenSlot()
     }
 
@@ -117,15 +130,13 @@ public final class ConnectionPool: @unchecked Sendable {
         do {
             connection = try PostgresConnection.connect(options, logger: logger)
         } catch {
-            condition.lock()
-            slotsTaken -= 1
-            condition.signal()
-            condition.unlock()
+            condition.withLock {
+                slotsTaken -= 1
+                condition.signal()
+            }
             throw error
         }
-        condition.lock()
-        checkedOut[ObjectIdentifier(connection)] = connection
-        condition.unlock()
+        condition.withLock { checkedOut[ObjectIdentifier(connection)] = connection }
         return connection
     }
 
@@ -141,31 +152,19 @@ public final class ConnectionPool: @unchecked Sendable {
             reusable = (try? connection.execute("ROLLBACK", purpose: "clean up pooled connection")) != nil
             reusable = reusable && connection.transactionStatus == .idle
         }
-        condition.lock()
-        checkedOut[ObjectIdentifier(connection)] = nil
-        let keep = reusable && !isClosed
-        if keep {
-            idle.append(connection)
-        } else {
-            slotsTaken -= 1
+        let keep = condition.withLock {
+            checkedOut[ObjectIdentifier(connection)] = nil
+            let keep = reusable && !isClosed
+            if keep {
+                idle.append(connection)
+            } else {
+                slotsTaken -= 1
+            }
+            condition.signal()
+            return keep
         }
-        condition.signal()
-        condition.unlock()
         if !keep {
             connection.close()
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as `TimeInterval`.
-    fileprivate var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
-    /// "10s", "0.5s".
-    fileprivate var secondsText: String {
-        let seconds = timeInterval
-        return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
     }
 }

@@ -1,10 +1,13 @@
 import CLibPQ
 import Foundation
 import Logging
+import PartmandTime
 
 /// One blocking libpq connection.
 ///
 /// Use it from one thread at a time; only `cancel()` may be called from any thread.
+// @unchecked: the libpq handle is used by one thread at a time (the pool hands a connection to one user);
+// only `cancel()` crosses threads, and it goes through the thread-safe CancelHandle.
 public final class PostgresConnection: @unchecked Sendable {
     /// The logger for this connection's statements and notices, with `backend_pid` metadata.
     public let logger: Logger
@@ -76,7 +79,7 @@ public final class PostgresConnection: @unchecked Sendable {
             ("tcp_keepalives_count", check.keepaliveCount),
         ].map { ($0.0, "\($0.1)") }
         if serverVersionNumber >= 140000 {
-            settings.append(("client_connection_check_interval", "\(check.clientCheckInterval.millisecondsText)ms"))
+            settings.append(("client_connection_check_interval", "\(check.clientCheckInterval.milliseconds)ms"))
         }
         let calls = settings.indices.map { "set_config($\($0 * 2 + 1), $\($0 * 2 + 2), false)" }
         try query(
@@ -188,12 +191,5 @@ public final class PostgresConnection: @unchecked Sendable {
         let copies = strings.map { $0.map { strdup($0) } ?? nil }
         defer { copies.forEach { free($0) } }
         return body(copies.map { $0.map { UnsafePointer($0) } } + [nil])
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for PostgreSQL settings.
-    fileprivate var millisecondsText: String {
-        String(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

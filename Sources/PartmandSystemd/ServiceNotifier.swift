@@ -1,4 +1,5 @@
 import CSystemd
+import PartmandTime
 
 #if canImport(Glibc)
     import Glibc

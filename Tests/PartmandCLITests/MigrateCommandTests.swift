@@ -18,4 +18,78 @@ struct MigrateCommandTests {
         let result = try runPartmand(["migrate"])
         #expect(result.status == 64, "\(result)")
     }
+
+    /// A configured plain `events` table with a few rows in the past.
+    private func plainTable(_ prefix: String) throws -> CLIFixture {
+        let fixture = try CLIFixture(prefix)
+        let events = fixture.schema.qualified("events")
+        try fixture.schema.run(
+            "CREATE TABLE \(events) (id bigserial, received_at timestamptz NOT NULL, PRIMARY KEY (id, received_at))")
+        try fixture.schema.run(
+            "INSERT INTO \(events) (received_at) SELECT now() - g * interval '1 day' FROM generate_series(1, 20) g")
+        try fixture.configure(tables: ["events": ["column: received_at", "interval: monthly", "premake: 2"]])
+        return fixture
+    }
+
+    private func relkind(_ fixture: CLIFixture) throws -> String? {
+        try fixture.schema.run(
+            "SELECT relkind::text AS k FROM pg_class WHERE oid = to_regclass($1)",
+            [.text(fixture.schema.qualified("events"))]
+        ).rows.first?["k"]
+    }
+
+    @Test("a dry run prints every check and the five steps, and changes nothing")
+    func dryRun() throws {
+        let fixture = try plainTable("migratecli")
+        let table = "\(fixture.schema.name).events"
+
+        let result = try fixture.run(["migrate", "--table", table, "--dry-run"])
+
+        #expect(result.status == 0, "\(result)")
+        for text in [
+            "\(table): would migrate (dry run, nothing changed)", "history partition: FROM (MINVALUE) TO (",
+            "ok: plain table", "ok: partition names are free", "step 1: ALTER TABLE", "NOT VALID",
+            "step 4: create partitions of events_partmand_new", "step 5: swap in one transaction",
+        ] {
+            #expect(result.stdout.contains(text), "missing '\(text)' in \(result)")
+        }
+        #expect(!result.stdout.contains("step 6"), "\(result)")
+        #expect(try relkind(fixture) == "r")
+    }
+
+    @Test("a refusal names the check and exits 1; nothing changes")
+    func refused() throws {
+        let fixture = try plainTable("migratecliref")
+        let table = "\(fixture.schema.name).events"
+        try fixture.schema.run("ALTER TABLE \(fixture.schema.qualified("events")) ENABLE ROW LEVEL SECURITY")
+
+        let result = try fixture.run(["migrate", "--table", table])
+
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("\(table): refused, nothing changed"), "\(result)")
+        #expect(result.stdout.contains("refused: no row-level security: "), "\(result)")
+        #expect(try relkind(fixture) == "r")
+    }
+
+    @Test("migrate converts the table, reports the steps done; a second run has nothing to do")
+    func migrates() throws {
+        let fixture = try plainTable("migrateclido")
+        let table = "\(fixture.schema.name).events"
+
+        let result = try fixture.run(["migrate", "--table", table])
+
+        #expect(result.status == 0, "\(result)")
+        for text in [
+            "\(table): migrated", "done 1: ALTER TABLE", "done 5: swap in one transaction",
+            "(1 existing indexes attached, none built)",
+            "done 6: maintenance pass: \(table): ok: 0 created, 0 retired",
+        ] {
+            #expect(result.stdout.contains(text), "missing '\(text)' in \(result)")
+        }
+        #expect(try relkind(fixture) == "p")
+
+        let again = try fixture.run(["migrate", "--table", table])
+        #expect(again.status == 0, "\(again)")
+        #expect(again.stdout.contains("\(table): already partitioned; nothing to do"), "\(again)")
+    }
 }

@@ -10,15 +10,15 @@ struct PartitionNamingTests {
         let lower = iso("2026-11-01T00:00:00Z")
         for text in ["daily", "3 days", "monthly", "quarterly", "yearly", "2 years"] {
             #expect(
-                PartitionNaming.childName(parent: "webhook_events", lowerBound: lower, calendar: calendar(text))
+                newChildName(parent: "webhook_events", lowerBound: lower, calendar: calendar(text))
                     == "webhook_events_p20261101")
         }
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-11-23T00:00:00Z"), calendar: calendar("weekly"))
                 == "webhook_events_p20261123")
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "t", lowerBound: iso("0999-01-01T00:00:00Z"), calendar: calendar("yearly"))
                 == "t_p09990101")
     }
@@ -26,16 +26,16 @@ struct PartitionNamingTests {
     @Test("sub-day intervals: <parent>_pYYYYMMDD_HH24MISS")
     func subDay() {
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-11-26T10:45:00Z"), calendar: calendar("15 minutes"))
                 == "webhook_events_p20261126_104500")
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-11-26T00:00:00Z"), calendar: calendar("hourly"))
                 == "webhook_events_p20261126_000000")
         // A hand-made bound that is not on a minute still names its seconds.
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "m", lowerBound: iso("2026-11-26T09:08:07Z"), calendar: calendar("hourly"))
                 == "m_p20261126_090807")
     }
@@ -44,28 +44,31 @@ struct PartitionNamingTests {
     func wallClock() {
         // The Paris November 2026 partition starts at 2026-10-31T23:00Z.
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-10-31T23:00:00Z"),
                 calendar: calendar("monthly", "Europe/Paris")) == "webhook_events_p20261101")
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-11-01T04:00:00Z"),
                 calendar: calendar("monthly", "America/New_York")) == "webhook_events_p20261101")
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-11-26T10:00:00Z"),
                 calendar: calendar("hourly", "Europe/Paris")) == "webhook_events_p20261126_110000")
         #expect(
-            PartitionNaming.childName(
+            newChildName(
                 parent: "webhook_events", lowerBound: iso("2026-11-26T10:00:00Z"),
                 calendar: calendar("hourly", "Asia/Kolkata")) == "webhook_events_p20261126_153000")
     }
 
     @Test("default partition")
     func defaultName() {
-        #expect(PartitionNaming.defaultName(parent: "webhook_events") == "webhook_events_default")
+        #expect(
+            PartitionNaming.unique(parent: "webhook_events", suffix: "_default", taken: []) == "webhook_events_default")
         let long = String(repeating: "x", count: 63)
-        #expect(PartitionNaming.defaultName(parent: long) == String(repeating: "x", count: 55) + "_default")
+        #expect(
+            PartitionNaming.unique(parent: long, suffix: "_default", taken: []) == String(repeating: "x", count: 55)
+                + "_default")
     }
 
     @Test("long ASCII parents are cut so the name fits 63 bytes, suffix intact")
@@ -74,14 +77,14 @@ struct PartitionNamingTests {
         let monthly = calendar("monthly")
         // "_p20261101" is 10 bytes, leaving 53 for the parent.
         let fits = String(repeating: "a", count: 53)
-        #expect(PartitionNaming.childName(parent: fits, lowerBound: lower, calendar: monthly) == fits + "_p20261101")
+        #expect(newChildName(parent: fits, lowerBound: lower, calendar: monthly) == fits + "_p20261101")
         for length in [54, 63, 200] {
-            let name = PartitionNaming.childName(
+            let name = newChildName(
                 parent: String(repeating: "a", count: length), lowerBound: lower, calendar: monthly)
             #expect(name == fits + "_p20261101")
             #expect(name.utf8.count == 63)
         }
-        let subDay = PartitionNaming.childName(
+        let subDay = newChildName(
             parent: String(repeating: "b", count: 63), lowerBound: lower, calendar: calendar("hourly"))
         #expect(subDay == String(repeating: "b", count: 46) + "_p20261101_000000")
     }
@@ -98,7 +101,7 @@ struct PartitionNamingTests {
         ])
     func multiByteTruncation(parent: String) {
         let suffix = "_p20261101"
-        let name = PartitionNaming.childName(
+        let name = newChildName(
             parent: parent, lowerBound: iso("2026-11-01T00:00:00Z"), calendar: calendar("monthly"))
         #expect(name.utf8.count <= 63)
         #expect(name.hasSuffix(suffix))

@@ -77,7 +77,7 @@ struct PlannerPropertyTests {
                     range: PartitionRange(lower: lower, upper: upper), detachPending: rng.chance(0.08)))
         }
         func childName(_ slot: Int) -> String {
-            PartitionNaming.childName(
+            newChildName(
                 parent: parent.name, lowerBound: calendar.boundary(ofSlot: slot), calendar: calendar)
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 import Testing
 
 @testable import PartmandCore

@@ -176,3 +176,9 @@ extension TableSnapshot {
         }
     }
 }
+
+/// The name the planner gives a new child whose lower bound is `lowerBound` when no other table has it.
+func newChildName(parent: String, lowerBound: Date, calendar: PartitionCalendar) -> String {
+    PartitionNaming.unique(
+        parent: parent, suffix: PartitionNaming.childSuffix(lowerBound: lowerBound, calendar: calendar), taken: [])
+}

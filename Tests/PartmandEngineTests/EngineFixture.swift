@@ -7,7 +7,7 @@ import PartmandTestSupport
 import Testing
 
 /// A test schema plus an engine pointed at the test server.
-final class EngineFixture: @unchecked Sendable {
+final class EngineFixture: Sendable {
     let schema: TestSchema
     let pool: ConnectionPool
     let engine: MaintenanceEngine

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import PartmandCore
 import PartmandEngine
+import PartmandMigration
 import PartmandPostgres
 import PartmandTestSupport
 import Testing

@@ -52,16 +52,16 @@ struct ConnectionPoolTests {
         let pool = try pool(size: 1)
         defer { pool.close() }
         let holding = DispatchSemaphore(value: 0)
-        let heldPID = LockedValue<Int32>(0)
+        let heldPID = LockedBox<Int32>(0)
         Thread {
             _ = try? pool.withConnection { connection in
-                heldPID.set(connection.backendPID)
+                heldPID.mutate { $0 = connection.backendPID }
                 holding.signal()
                 Thread.sleep(forTimeInterval: 0.3)
             }
         }.start()
         holding.wait()
-        #expect(try pool.withConnection { $0.backendPID } == heldPID.get())
+        #expect(try pool.withConnection { $0.backendPID } == heldPID.value)
     }
 
     @Test func wholeSecondsInTimeoutMessage() throws {

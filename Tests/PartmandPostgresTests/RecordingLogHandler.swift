@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PartmandTestSupport
 
 /// A log handler that keeps every entry in memory, for assertions.
 struct RecordingLogHandler: LogHandler {
@@ -11,20 +12,13 @@ struct RecordingLogHandler: LogHandler {
     }
 
     /// The shared, thread-safe store of entries.
-    final class Store: @unchecked Sendable {
-        private let lock = NSLock()
-        private var storage: [Entry] = []
+    final class Store: Sendable {
+        private let storage = LockedBox<[Entry]>([])
 
-        var entries: [Entry] {
-            lock.lock()
-            defer { lock.unlock() }
-            return storage
-        }
+        var entries: [Entry] { storage.value }
 
         func append(_ entry: Entry) {
-            lock.lock()
-            defer { lock.unlock() }
-            storage.append(entry)
+            storage.mutate { $0.append(entry) }
         }
     }
 

@@ -106,17 +106,6 @@ struct ServiceNotifierTests {
         }
     }
 
-    @Test("durations become whole microseconds, rounded up and clamped")
-    func microseconds() {
-        #expect(Duration.seconds(4).wholeMicrosecondsRoundedUp == 4_000_000)
-        #expect(Duration.microseconds(7).wholeMicrosecondsRoundedUp == 7)
-        #expect(Duration.nanoseconds(1_001).wholeMicrosecondsRoundedUp == 2)
-        #expect(Duration.zero.wholeMicrosecondsRoundedUp == 0)
-        #expect(Duration.seconds(-3).wholeMicrosecondsRoundedUp == 0)
-        #expect(Duration.milliseconds(-1).wholeMicrosecondsRoundedUp == 0)
-        #expect(Duration.seconds(Int64.max).wholeMicrosecondsRoundedUp == UInt64.max)
-    }
-
     private func message(_ socket: DatagramSocket) throws -> String? {
         try socket.receiveFromThisProcess(timeout: .seconds(5)).map { String(decoding: $0, as: UTF8.self) }
     }

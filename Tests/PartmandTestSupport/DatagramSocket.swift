@@ -1,3 +1,5 @@
+import PartmandTime
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -8,7 +10,7 @@
 /// Cleanup is explicit (``close()``), never in `deinit`: a socket bound inside a private mount
 /// namespace must be unlinked from the thread that lives in that namespace, and `deinit` could run
 /// anywhere — in the host namespace it would unlink the host's path of the same name.
-public final class DatagramSocket: @unchecked Sendable {
+public final class DatagramSocket: Sendable {
     /// One received datagram and, with credential passing on, the sender's pid.
     public struct Datagram: Sendable {
         public let bytes: [UInt8]
@@ -66,8 +68,7 @@ public final class DatagramSocket: @unchecked Sendable {
     /// Waits up to `timeout` for one datagram; `nil` when none arrived.
     public func receive(timeout: Duration = .seconds(5)) throws -> Datagram? {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(
-            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: timeout.milliseconds)
         var ready: Int32
         repeat { ready = poll(&poller, 1, max(0, milliseconds)) } while ready < 0 && errno == EINTR
         guard ready >= 0 else { throw SystemCallError("poll") }

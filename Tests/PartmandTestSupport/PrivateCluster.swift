@@ -3,7 +3,7 @@ import Testing
 
 /// A PostgreSQL cluster of the calling test's own (via `scripts/throwaway-pg`), for tests that stop,
 /// restart or reconfigure the server. Never used for the shared test server.
-public final class PrivateCluster: @unchecked Sendable {
+public final class PrivateCluster: Sendable {
     public let directory: String
     public let conninfo: String
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -11,12 +12,12 @@ import Foundation
 /// The child gets exactly `environment` (nothing inherited), an empty signal mask and default
 /// dispositions for the signals daemons handle, whatever the spawning thread had. Reaping uses
 /// waitpid only: Foundation's `Process.waitUntilExit()` was seen to hang here.
-public final class SpawnedProcess: @unchecked Sendable {
+public final class SpawnedProcess: Sendable {
     public let pid: pid_t
     public let outputPath: String
     public let errorPath: String
-    private let lock = NSLock()
-    private var exitStatus: Int32?
+    /// The exit code once reaped; held while reaping or signalling, so a reaped pid is never signalled.
+    private let exitStatus = Mutex<Int32?>(nil)
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         let scratch = "/tmp/partmand-spawn-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
@@ -66,45 +67,41 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     /// The exit code once the child has been reaped (128+signal when killed), else nil.
     public var status: Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        return exitStatus
+        exitStatus.withLock { $0 }
     }
 
     /// Sends `signal` to the child, unless it has already been reaped (its pid could be reused).
     public func send(_ signal: Int32) {
-        lock.lock()
-        defer { lock.unlock() }
-        if exitStatus == nil { _ = Glibc.kill(pid, signal) }
+        exitStatus.withLock { exitStatus in
+            if exitStatus == nil { _ = Glibc.kill(pid, signal) }
+        }
     }
 
     /// Waits for the exit; returns the exit code (128+signal when killed).
     @discardableResult
     public func wait() -> Int32 {
-        lock.lock()
-        defer { lock.unlock() }
-        if let exitStatus { return exitStatus }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return record(status)
+        exitStatus.withLock { exitStatus in
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            let code = Self.exitCode(status)
+            exitStatus = code
+            return code
+        }
     }
 
     /// Waits up to `timeout` for the exit; returns the exit code, or nil when still running.
     public func wait(timeout: Duration) -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            lock.lock()
-            if let exitStatus {
-                lock.unlock()
+            let code: Int32? = exitStatus.withLock { exitStatus in
+                if let exitStatus { return exitStatus }
+                var status: Int32 = 0
+                guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+                exitStatus = Self.exitCode(status)
                 return exitStatus
             }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                let code = record(status)
-                lock.unlock()
-                return code
-            }
-            lock.unlock()
+            if let code { return code }
             guard ContinuousClock.now < deadline else { return nil }
             usleep(10_000)
         }
@@ -130,10 +127,8 @@ public final class SpawnedProcess: @unchecked Sendable {
         unlink(errorPath)
     }
 
-    /// Turns a waitpid status into an exit code and remembers it. Call with `lock` held.
-    private func record(_ status: Int32) -> Int32 {
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        exitStatus = code
-        return code
+    /// A waitpid status as an exit code (128+signal when killed).
+    private static func exitCode(_ status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }

@@ -3,7 +3,7 @@ import PartmandPostgres
 
 /// A login role of the calling test's own on the test server, with no privileges but those the test
 /// grants (and read access to partmand's own schema, which every plan reads); `drop()` removes it.
-public final class TestRole: @unchecked Sendable {
+public final class TestRole: Sendable {
     public let name: String
     private let server: String
     private let admin: PostgresConnection

@@ -40,6 +40,8 @@ public enum TestServer {
 }
 
 /// A schema of the calling test's own on the test server, dropped with everything in it by `drop()`.
+// @unchecked: `connection` is replaced by `run` after a server restart; a schema belongs to one test, which
+// uses it from one thread at a time.
 public final class TestSchema: @unchecked Sendable {
     public let name: String
     private let conninfo: String?

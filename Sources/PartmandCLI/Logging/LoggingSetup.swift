@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PartmandLogging
 import PartmandSystemd
 
 /// Installs the process-wide log handler once, before anything logs.
@@ -11,7 +12,7 @@ enum LoggingSetup {
             LoggingSystem.bootstrap { label in JournalLogHandler(label: label, level: level) }
         } else {
             LoggingSystem.bootstrap { label in
-                LineLogHandler(logLevel: level, label: label, format: format, output: .standardError)
+                LineLogHandler(logLevel: level, label: label, format: format)
             }
         }
     }

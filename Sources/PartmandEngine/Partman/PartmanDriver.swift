@@ -44,55 +44,42 @@ struct PartmanDriver {
         catalogSpec.column = set.control
         let catalog = try CatalogReader.read([catalogSpec], on: connection)[spec.parent]!.get()
         let snapshot = catalog.snapshot
-        var findings: [Finding] = []
+        let retention = try set.retention.map { try interval($0, of: spec.parent, on: connection) }
+        let review = PartmanReview.review(snapshot, premake: set.premake, retention: retention, now: now)
 
-        let ahead = snapshot.partitions.filter { $0.range.lower > .value(now) }.count
-        if ahead < set.premake { findings.append(.premakeShortfall(ahead: ahead, premake: set.premake)) }
-
-        var cutoff: Date?
-        if let retention = set.retention {
-            let row = try connection.query(
-                "SELECT extract(epoch FROM $1::timestamptz - $2::interval)::text AS cutoff",
-                [PostgresValue(now), .text(retention)], purpose: "compute retention cutoff of \(spec.parent)"
-            ).rows[0]
-            cutoff = Date(timeIntervalSince1970: try row.double("cutoff"))
-            for partition in snapshot.partitions where partition.range.upper <= .value(cutoff!) {
-                findings.append(.retentionDue(partition.name, partition.range))
-            }
-        }
-
-        var inspection = Inspection(set: set, catalog: catalog, findings: findings, cutoff: cutoff)
+        var inspection = Inspection(set: set, catalog: catalog, findings: review.findings, cutoff: review.cutoff)
         if let defaultPartition = snapshot.defaultPartition, let rows = snapshot.defaultRows, rows.count > 0 {
             inspection.findings.append(.defaultRows(rows))
             let lastUpper = snapshot.partitions.map(\.range.upper).max()
-            let blocking = try defaultRows(
-                in: defaultPartition, key: snapshot.keyColumn, from: lastUpper.map { $0.date } ?? nil,
-                on: connection)
+            let blocking = try CatalogReader.defaultRows(
+                in: defaultPartition, key: snapshot.keyColumn, from: lastUpper?.date, on: connection)
             if blocking.count > 0 {
                 inspection.blocking = blocking
                 inspection.findings.append(.defaultRowsBlockAttach(blocking))
             }
-            inspection.movable = try defaultRows(
-                in: defaultPartition, key: snapshot.keyColumn, from: cutoff, on: connection)
+            inspection.movable = try CatalogReader.defaultRows(
+                in: defaultPartition, key: snapshot.keyColumn, from: review.cutoff, on: connection)
         }
         return inspection
     }
 
-    /// Count and key span of the default partition's rows with key ≥ `from` (all rows when nil).
-    private static func defaultRows(
-        in partition: QualifiedName, key: String, from: Date?, on connection: PostgresConnection
-    ) throws -> DefaultRows {
-        let column = SQL.identifier(key)
+    /// A part_config interval (such as the retention, `6 months`) as the server reads it: PostgreSQL's
+    /// interval syntax is the server's to parse; what it means for partitions is `PartmanReview`'s rule.
+    static func interval(_ text: String, of parent: QualifiedName, on connection: PostgresConnection)
+        throws(PostgresError) -> IntervalSpan
+    {
         let row = try connection.query(
-            "SELECT count(*) AS n, extract(epoch FROM min(\(column)))::text AS oldest,"
-                + " extract(epoch FROM max(\(column)))::text AS newest FROM \(partition.sql)"
-                + " WHERE $1::timestamptz IS NULL OR \(column) >= $1::timestamptz",
-            [from.map { PostgresValue($0) }], purpose: "count rows in default partition \(partition)"
+            """
+            SELECT (extract(year FROM i) * 12 + extract(month FROM i))::int8 AS months, extract(day FROM i)::int8 AS days,
+                   (((extract(hour FROM i) * 60 + extract(minute FROM i)) * 60 + extract(second FROM i)) * 1000000)::int8
+                       AS micros
+            FROM (SELECT $1::interval AS i) AS s
+            """,
+            [.text(text)], purpose: "read the retention of \(parent)"
         ).rows[0]
-        return DefaultRows(
-            count: try row.int64("n"),
-            oldest: try row.optionalDouble("oldest").map(Date.init(timeIntervalSince1970:)),
-            newest: try row.optionalDouble("newest").map(Date.init(timeIntervalSince1970:)))
+        return IntervalSpan(
+            months: Int(try row.int64("months")), days: Int(try row.int64("days")),
+            microseconds: try row.int64("micros"))
     }
 
     /// Maintains the set; fills `report`. Errors thrown are the set's failure.

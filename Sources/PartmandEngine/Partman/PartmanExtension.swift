@@ -23,6 +23,14 @@ public struct PartmanExtension: Hashable, Sendable {
     /// `schema.part_config`, quoted.
     var partConfig: String { SQL.qualified(schema, "part_config") }
 
+    /// What is said when the extension is needed but missing.
+    static let missing = "pg_partman is not installed"
+
+    /// Why a set configured with `engine: pg_partman` cannot be maintained or planned here.
+    static func missingError(for table: QualifiedName) -> TableError {
+        TableError(table: table, message: "engine is pg_partman but \(missing)")
+    }
+
     /// The installed extension, or nil when pg_partman is not installed in this database.
     public static func find(on connection: PostgresConnection) throws(PostgresError) -> PartmanExtension? {
         let row = try connection.query(

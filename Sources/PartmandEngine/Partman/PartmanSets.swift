@@ -6,7 +6,6 @@ public struct PartmanSet: Hashable, Sendable {
     /// `parent_table` as pg_partman stores it: `schema.table`, unquoted.
     public var parentTable: String
     public var control: String
-    public var partitionType: String
     /// An interval as text, e.g. `1 mon` or `1 day`.
     public var partitionInterval: String
     public var premake: Int
@@ -14,7 +13,6 @@ public struct PartmanSet: Hashable, Sendable {
     public var retentionKeepTable: Bool
     public var infiniteTimePartitions: Bool
     public var automaticMaintenance: String
-    public var datetimeString: String?
 
     /// The parent as a qualified name (pg_partman splits `parent_table` at its first dot).
     public var parent: QualifiedName {
@@ -44,8 +42,8 @@ public enum PartmanSets {
         }
         let result = try connection.query(
             """
-            SELECT parent_table, control, partition_type, partition_interval, premake, retention,
-                   retention_keep_table, infinite_time_partitions, automatic_maintenance, datetime_string
+            SELECT parent_table, control, partition_interval, premake, retention,
+                   retention_keep_table, infinite_time_partitions, automatic_maintenance
             FROM \(partman.partConfig)
             WHERE $1::text[] IS NULL OR parent_table = ANY($1::text[])
             ORDER BY parent_table
@@ -55,11 +53,10 @@ public enum PartmanSets {
         for row in result.rows {
             let set = PartmanSet(
                 parentTable: try row.string("parent_table"), control: try row.string("control"),
-                partitionType: try row.string("partition_type"),
                 partitionInterval: try row.string("partition_interval"), premake: try row.int("premake"),
                 retention: row["retention"], retentionKeepTable: try row.bool("retention_keep_table"),
                 infiniteTimePartitions: try row.bool("infinite_time_partitions"),
-                automaticMaintenance: try row.string("automatic_maintenance"), datetimeString: row["datetime_string"])
+                automaticMaintenance: try row.string("automatic_maintenance"))
             sets[set.parentTable] = set
         }
         return sets

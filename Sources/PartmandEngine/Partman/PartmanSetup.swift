@@ -27,16 +27,36 @@ public struct PartmanSetup {
         self.update = update
     }
 
-    /// The settings part_config should hold for `spec`.
-    static func desired(_ spec: TableSpec) -> [String: String] {
-        var keep = "true"
-        if case .drop = spec.retentionAction { keep = "false" }
-        return [
-            "premake": String(spec.premake),
-            "retention": spec.retention.map(\.description) ?? "",
-            "retention_keep_table": spec.retention == nil ? "true" : keep,
-            "infinite_time_partitions": String(spec.infiniteTimePartitions),
-        ]
+    /// The part_config settings setup manages for a set.
+    struct Settings: Equatable {
+        var premake: Int
+        /// The retention interval as text; nil for none.
+        var retention: String?
+        var retentionKeepTable: Bool
+        var infiniteTimePartitions: Bool
+
+        /// Each setting as its part_config column and value (nil for NULL), ordered by column name.
+        var columns: [(name: String, value: String?)] {
+            [
+                ("infinite_time_partitions", String(infiniteTimePartitions)), ("premake", String(premake)),
+                ("retention", retention), ("retention_keep_table", String(retentionKeepTable)),
+            ]
+        }
+    }
+
+    /// The settings part_config should hold for `spec`: partitions are kept (detached) unless they are dropped.
+    static func desired(_ spec: TableSpec) -> Settings {
+        Settings(
+            premake: spec.premake, retention: spec.retention.map(\.description),
+            retentionKeepTable: spec.retention == nil || spec.retentionAction != .drop,
+            infiniteTimePartitions: spec.infiniteTimePartitions)
+    }
+
+    /// The settings part_config holds for `set` (an empty retention counts as none).
+    static func current(_ set: PartmanSet) -> Settings {
+        Settings(
+            premake: set.premake, retention: set.retention.flatMap { $0.isEmpty ? nil : $0 },
+            retentionKeepTable: set.retentionKeepTable, infiniteTimePartitions: set.infiniteTimePartitions)
     }
 
     public func run(_ specs: [TableSpec]) throws -> [Step] {
@@ -52,7 +72,7 @@ public struct PartmanSetup {
                 steps.append(
                     Step(
                         table: nil,
-                        message: "pg_partman is not installed; install it (CREATE EXTENSION pg_partman SCHEMA "
+                        message: "\(PartmanExtension.missing); install it (CREATE EXTENSION pg_partman SCHEMA "
                             + "\(options.schema)) or set pg_partman.create_extension: true", changed: false,
                         failed: true))
                 return steps
@@ -147,7 +167,7 @@ public struct PartmanSetup {
                     Step(
                         table: spec.parent,
                         message:
-                            "would register with pg_partman \(partman.version): interval \(spec.interval), premake \(spec.premake), retention \(desired["retention"]!.isEmpty ? "none" : desired["retention"]!)",
+                            "would register with pg_partman \(partman.version): interval \(spec.interval), premake \(spec.premake), retention \(desired.retention ?? "none")",
                         changed: true, failed: false)
                 ]
             }
@@ -173,16 +193,10 @@ public struct PartmanSetup {
                     failed: false)
             ]
         }
-        let current: [String: String] = [
-            "premake": String(existing.premake), "retention": existing.retention ?? "",
-            "retention_keep_table": String(existing.retentionKeepTable),
-            "infinite_time_partitions": String(existing.infiniteTimePartitions),
-        ]
         var differences: [String] = []
-        for key in desired.keys.sorted() where !(try same(key, current[key]!, desired[key]!)) {
-            differences.append(
-                "\(key): \(current[key]!.isEmpty ? "null" : current[key]!) -> \(desired[key]!.isEmpty ? "null" : desired[key]!)"
-            )
+        for (current, wanted) in zip(Self.current(existing).columns, desired.columns)
+        where !(try same(current.name, current.value, wanted.value)) {
+            differences.append("\(current.name): \(current.value ?? "null") -> \(wanted.value ?? "null")")
         }
         let intervalSame = try same("partition_interval", existing.partitionInterval, spec.interval.description)
         var steps: [Step] = []
@@ -218,21 +232,22 @@ public struct PartmanSetup {
     }
 
     /// Whether two settings mean the same (intervals compared as intervals: '6 months' = '6 mons').
-    private func same(_ key: String, _ current: String, _ desired: String) throws -> Bool {
-        guard key == "retention" || key == "partition_interval" else { return current == desired }
-        if current.isEmpty || desired.isEmpty { return current == desired }
+    private func same(_ key: String, _ current: String?, _ desired: String?) throws -> Bool {
+        guard key == "retention" || key == "partition_interval", let current, let desired else {
+            return current == desired
+        }
         return try connection.query(
             "SELECT $1::interval = $2::interval AS same", [.text(current), .text(desired)], purpose: "compare intervals"
         ).rows[0].bool("same")
     }
 
-    private func apply(_ desired: [String: String], to parentTable: String, partman: PartmanExtension) throws {
+    private func apply(_ desired: Settings, to parentTable: String, partman: PartmanExtension) throws {
         try connection.query(
-            "UPDATE \(partman.partConfig) SET premake = $2::int, retention = NULLIF($3, ''),"
+            "UPDATE \(partman.partConfig) SET premake = $2::int, retention = $3,"
                 + " retention_keep_table = $4::boolean, infinite_time_partitions = $5::boolean WHERE parent_table = $1",
             [
-                .text(parentTable), .text(desired["premake"]!), .text(desired["retention"]!),
-                .text(desired["retention_keep_table"]!), .text(desired["infinite_time_partitions"]!),
+                .text(parentTable), PostgresValue(desired.premake), desired.retention.map(PostgresValue.text),
+                PostgresValue(desired.retentionKeepTable), PostgresValue(desired.infiniteTimePartitions),
             ], purpose: "set pg_partman settings of \(parentTable)")
     }
 }

@@ -1,28 +1,28 @@
 import Foundation
 import Logging
+import Synchronization
 
-/// How log lines are written when they do not go to the journal.
-public enum LogFormat: String, Sendable, CaseIterable {
-    /// `time=… level=info msg="…" table=…`, one line per event.
-    case logfmt
-    /// One JSON object per line, for log shippers.
-    case json
-}
-
-/// A swift-log handler writing one line per event to a file handle (stderr by default).
-struct LineLogHandler: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level
+/// A swift-log handler writing one line per event in `format` to a file handle (stderr by default).
+public struct LineLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
     let label: String
     let format: LogFormat
     let output: LineSink
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public init(logLevel: Logger.Level, label: String, format: LogFormat, output: LineSink = .standardError) {
+        self.logLevel = logLevel
+        self.label = label
+        self.format = format
+        self.output = output
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         var fields = metadata
         if let extra = event.metadata { fields.merge(extra) { $1 } }
         let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
@@ -67,18 +67,15 @@ struct LineLogHandler: LogHandler {
     }
 }
 
-/// A thread-safe line writer.
-final class LineSink: @unchecked Sendable {
-    private let handle: FileHandle
-    private let lock = NSLock()
+/// A thread-safe line writer: whole lines, never interleaved.
+public final class LineSink: Sendable {
+    private let handle: Mutex<FileHandle>
 
-    init(_ handle: FileHandle) { self.handle = handle }
+    public init(_ handle: FileHandle) { self.handle = Mutex(handle) }
 
-    static let standardError = LineSink(.standardError)
+    public static let standardError = LineSink(.standardError)
 
-    func write(_ text: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        handle.write(Data(text.utf8))
+    public func write(_ text: String) {
+        handle.withLock { $0.write(Data(text.utf8)) }
     }
 }

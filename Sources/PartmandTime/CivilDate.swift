@@ -1,11 +1,11 @@
 /// A proleptic Gregorian calendar date without time zone, with day arithmetic.
-struct CivilDate: Hashable, Sendable, Comparable {
-    var year: Int
-    var month: Int
-    var day: Int
+public struct CivilDate: Hashable, Sendable, Comparable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
 
     /// Days since 1970-01-01 (negative before), after H. Hinnant's days_from_civil.
-    var dayNumber: Int {
+    public var dayNumber: Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -15,14 +15,14 @@ struct CivilDate: Hashable, Sendable, Comparable {
         return era * 146_097 + doe - 719_468
     }
 
-    init(year: Int, month: Int, day: Int) {
+    public init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
         self.day = day
     }
 
     /// The date `dayNumber` days after 1970-01-01.
-    init(dayNumber: Int) {
+    public init(dayNumber: Int) {
         let z = dayNumber + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -35,24 +35,30 @@ struct CivilDate: Hashable, Sendable, Comparable {
     }
 
     /// Months since year 0 (January of year 0 = 0), for month-aligned arithmetic.
-    var monthIndex: Int { year * 12 + month - 1 }
+    public var monthIndex: Int { year * 12 + month - 1 }
 
     /// The first day of the month with the given month index.
-    init(monthIndex: Int) {
+    public init(monthIndex: Int) {
         self.init(year: floorDiv(monthIndex, 12), month: floorMod(monthIndex, 12) + 1, day: 1)
     }
 
-    static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
 }
 
-func floorDiv(_ a: Int, _ b: Int) -> Int {
+/// `a / b` rounded towards negative infinity.
+package func floorDiv(_ a: Int, _ b: Int) -> Int {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
 }
 
-func floorMod(_ a: Int, _ b: Int) -> Int { a - floorDiv(a, b) * b }
+/// The remainder of `floorDiv`: between 0 and `b` (exclusive) for a positive `b`.
+package func floorMod(_ a: Int, _ b: Int) -> Int { a - floorDiv(a, b) * b }
 
-func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+/// `a / b` rounded towards negative infinity.
+package func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
 }
+
+/// The remainder of `floorDiv`: between 0 and `b` (exclusive) for a positive `b`.
+package func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import PartmandCore
+import PartmandEngine
+import PartmandPostgres
+
+/// The outcome of `partmand migrate` for one table.
+public struct MigrationReport: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        /// The table is now range-partitioned.
+        case migrated
+        /// Nothing to do: the table was range-partitioned already.
+        case alreadyPartitioned
+        /// Dry run: every check passed; `steps` is what would be done.
+        case wouldMigrate
+        /// A check failed; nothing was changed.
+        case refused
+        /// A step failed; see `error` and `leftovers`.
+        case failed
+    }
+
+    public var table: QualifiedName
+    public var outcome: Outcome
+    /// The history partition's upper bound.
+    public var cutoff: Date?
+    public var checks: [MigrationCheckResult] = []
+    /// The steps done (or, in a dry run, to be done).
+    public var steps: [String] = []
+    public var error: TableError?
+    /// Objects an interrupted migration left behind (cleaned up by the next run).
+    public var leftovers: [String] = []
+    /// The maintenance pass run after the swap.
+    public var pass: TableReport?
+
+    public var succeeded: Bool { [.migrated, .alreadyPartitioned, .wouldMigrate].contains(outcome) }
+}
+
+/// Turns a plain table into a range-partitioned one of the same name, online and without copying rows:
+/// the old table becomes the partition `FROM (MINVALUE) TO (cutoff)`, where cutoff is the start of the
+/// slot after the one holding now. See docs/migrate.md.
+public final class TableMigration {
+    private let pool: ConnectionPool
+    private let settings: MaintenanceSettings
+    private let engine: MaintenanceEngine
+    private let stop: StopSignal
+    private let logger: Logger
+    /// Called after the preparation, right before the swap (tests use it to hold a lock).
+    public var beforeSwap: (() throws -> Void)?
+
+    static let boundsConstraint = "partmand_migrate_bounds"
+
+    public init(
+        pool: ConnectionPool, settings: MaintenanceSettings, engine: MaintenanceEngine,
+        stopSignal: StopSignal = StopSignal(), logger: Logger
+    ) {
+        self.pool = pool
+        self.settings = settings
+        self.engine = engine
+        self.stop = stopSignal
+        self.logger = logger
+    }
+
+    /// Migrates `spec.parent` (or, with `dryRun`, only checks and describes). `now` defaults to the
+    /// server's clock.
+    public func run(_ spec: TableSpec, dryRun: Bool, now: Date? = nil) -> MigrationReport {
+        var report = MigrationReport(table: spec.parent, outcome: .failed)
+        var logger = self.logger
+        logger[metadataKey: "table"] = "\(spec.parent)"
+        var instant = now ?? Date()
+        do {
+            let done = try pool.withConnection { connection -> Bool in
+                let runner = TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
+                if now == nil {
+                    instant = try connection.query(
+                        "SELECT extract(epoch FROM clock_timestamp())::text AS now", purpose: "read the server clock"
+                    ).rows[0].double("now").date
+                }
+                let inspection = try runner.inTransaction("check \(spec.parent)") {
+                    try MigrationInspection.read(spec, now: instant, on: connection)
+                }
+                let verdict = inspection.verdict
+                report.checks = verdict.checks
+                if verdict.alreadyPartitioned {
+                    report.outcome = .alreadyPartitioned
+                    return false
+                }
+                report.cutoff = verdict.layout?.cutoff
+                guard let layout = verdict.layout, !verdict.refused else {
+                    report.outcome = .refused
+                    return false
+                }
+                let steps = MigrationSteps(spec: spec, layout: layout, inspection: inspection)
+                if dryRun {
+                    report.steps = steps.descriptions
+                    report.outcome = .wouldMigrate
+                    return false
+                }
+                try migrate(steps, on: connection, runner: runner, report: &report, logger: logger)
+                return true
+            }
+            if done {
+                let pass = engine.runPass([spec], now: instant, clock: .given(retireAnyway: false))
+                report.pass = pass.tables.first
+                report.steps.append("maintenance pass: \(pass.tables.first?.summary ?? "no report")")
+            }
+        } catch let error as MigrationRefusal {
+            report.outcome = .refused
+            report.checks.append(.init(name: "advisory lock", refusal: error.message))
+        } catch {
+            report.outcome = .failed
+            report.error = TableError(table: spec.parent, error)
+            logger.error("migration failed: \(report.error!.message)")
+        }
+        return report
+    }
+
+    /// Takes the advisory lock, prepares (CHECK, validate, new parent and its partitions), swaps;
+    /// on failure before the swap, removes what it made (best effort) and reports what is left.
+    private func migrate(
+        _ steps: MigrationSteps, on connection: PostgresConnection, runner: TransactionRunner,
+        report: inout MigrationReport, logger: Logger
+    ) throws {
+        let lock = TableLock(parent: steps.details.oid)
+        guard try lock.tryAcquire(on: connection, purpose: "lock \(steps.table)") else {
+            throw MigrationRefusal(message: "another partmand is working on \(steps.table)")
+        }
+        defer { lock.release(on: connection) }
+        /// Reports `step` done (with `detail`), and logs it unless `logged` is false.
+        func finished(_ step: MigrationStep, detail: String = "", logged: Bool = true) {
+            report.steps.append(steps.description(of: step) + detail)
+            if logged { logger.info("\(steps.description(of: step))") }
+        }
+        do {
+            try steps.addConstraint(connection, runner, settings)
+            finished(.addConstraint)
+            try steps.validateConstraint(connection, runner)
+            finished(.validateConstraint)
+            // One transaction makes the parent and its partitions.
+            try steps.createParentAndPartitions(connection, runner)
+            finished(.createParent)
+            finished(.createPartitions, logged: false)
+            try beforeSwap?()
+            let attached = try steps.swap(connection, runner, settings)
+            finished(.swap, detail: " (\(attached) existing indexes attached, none built)")
+            report.outcome = .migrated
+        } catch {
+            report.leftovers = steps.cleanUp(connection, runner, settings, logger: logger)
+            throw error
+        }
+    }
+}
+
+/// A reason not to go on that was found after the checks (another partmand holds the table, or the
+/// swap found something unexpected and rolled back): the migration is refused.
+struct MigrationRefusal: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+extension Double {
+    fileprivate var date: Date { Date(timeIntervalSince1970: self) }
+}

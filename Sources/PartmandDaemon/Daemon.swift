@@ -48,7 +48,7 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
     private let notifier = ServiceNotifier()
     private let queue = DispatchQueue(label: "partmand.scheduler")
     private let passQueue = DispatchQueue(label: "partmand.pass")
-    private let heartbeat = Heartbeat()
+    private let heartbeat: Heartbeat
 
     // Scheduler-queue state.
     private var machine: SchedulerStateMachine
@@ -63,6 +63,7 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
     public init(config: PartmandConfiguration, options: Options, logger: Logger) {
         self.options = options
         self.logger = logger
+        heartbeat = Heartbeat(monotonic: options.clock.monotonic)
         machine = SchedulerStateMachine(
             configuration: config, configurationPath: options.configPath, systemZone: options.systemZone,
             logLevel: logger.logLevel, logLevelFixed: options.logLevelFixed, seed: .random(in: .min ... .max))

@@ -220,9 +220,9 @@ struct SchedulerStateMachine {
             fresh = configuration
         }
         var actions: [Action] = []
-        if !logLevelFixed, case let level = fresh.log.level, level != logLevel {
-            logLevel = level
-            actions += [.setLogLevel(level), .log(.notice, "log level is now \(level)")]
+        if !logLevelFixed, fresh.log.level != logLevel {
+            logLevel = fresh.log.level
+            actions += [.setLogLevel(logLevel), .log(.notice, "log level is now \(logLevel)")]
         }
         configuration = fresh
         actions.append(.replaceRuntime(keepPreviousUntilPassEnds: passRunning))
@@ -286,19 +286,4 @@ struct SchedulerStateMachine {
 
     /// The next scheduled run or retry, whichever comes first.
     private var armInstant: Date { min(nextRun, retries.earliest ?? .distantFuture) }
-}
-
-/// SplitMix64: a tiny seeded generator, so the jitter is reproducible in tests.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

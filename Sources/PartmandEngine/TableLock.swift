@@ -45,16 +45,23 @@ public struct TableLock {
         -> [QualifiedName: LockHolder]
     {
         guard !names.isEmpty else { return [:] }
-        let json = String(decoding: try! JSONEncoder().encode(names.map(\.sql)), as: UTF8.self)
+        let request = names.enumerated().map { index, name in
+            ["i": String(index), "schema": name.schema, "name": name.name]
+        }
+        let json = String(decoding: try! JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+        // Names are looked up in pg_namespace and pg_class, which every role may read: to_regclass would
+        // fail for a schema the role may not use (e.g. pg_partman's, for a read-only monitoring role).
         let result = try connection.query(
             """
             SELECT t.i, l.pid, a.application_name, a.state,
                    host(a.client_addr) AS client, left(a.query, 200) AS query,
                    extract(epoch FROM coalesce(a.state_change, a.backend_start))::text AS state_since,
                    extract(epoch FROM now())::text AS server_now
-            FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(name, i)
+            FROM jsonb_to_recordset($2::jsonb) AS t(i int, schema text, name text)
+            JOIN pg_namespace n ON n.nspname = t.schema
+            JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name
             JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                           AND l.classid = $1::int8::oid AND l.objid = to_regclass(t.name)
+                           AND l.classid = $1::int8::oid AND l.objid = c.oid
             LEFT JOIN pg_stat_activity a ON a.pid = l.pid
             """,
             [.text(String(keyClass)), .text(json)],
@@ -67,7 +74,7 @@ public struct TableLock {
                 ? try? Date(String(application.dropFirst(holderPrefix.count)), strategy: .iso8601) : nil
             let stateSince = try row.optionalDouble("state_since").map(Date.init(timeIntervalSince1970:))
             let serverNow = Date(timeIntervalSince1970: try row.double("server_now"))
-            holders[names[try row.int("i") - 1]] = LockHolder(
+            holders[names[try row.int("i")]] = LockHolder(
                 pid: Int32(try row.int64("pid")), applicationName: application, state: row["state"],
                 client: row["client"], query: row["query"], since: since,
                 heldFor: (since ?? stateSince).map { serverNow.timeIntervalSince($0) })

@@ -144,20 +144,10 @@ func apply(_ plan: MaintenancePlan, to snapshot: TableSnapshot) -> TableSnapshot
 
 // MARK: - Deterministic pseudo-random numbers
 
-/// SplitMix64: a tiny seeded generator, so property tests are reproducible without a dependency.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+/// Seeded random choices for property tests.
+typealias SeededGenerator = SplitMix64
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func chance(_ probability: Double) -> Bool {
         Double.random(in: 0..<1, using: &self) < probability
     }

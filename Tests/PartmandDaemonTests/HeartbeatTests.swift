@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTestSupport
 import Testing
 
 @testable import PartmandDaemon
@@ -15,13 +16,16 @@ struct HeartbeatTests {
         #expect(Daemon.heartbeatPeriod(watchdogTimeout: .milliseconds(1)) == .milliseconds(10))
     }
 
-    @Test("age grows from the last beat and restarts at each beat")
-    func age() throws {
-        let heartbeat = Heartbeat()
-        try #require(heartbeat.age < .seconds(1))
-        Thread.sleep(forTimeInterval: 0.03)
-        #expect(heartbeat.age >= .milliseconds(30))
+    @Test("age grows from the last beat and restarts at each beat (an injected monotonic clock)")
+    func age() {
+        let clock = LockedBox(Duration.seconds(100))
+        let heartbeat = Heartbeat(monotonic: { clock.value })
+        #expect(heartbeat.age == .zero)
+        clock.mutate { $0 += .milliseconds(30) }
+        #expect(heartbeat.age == .milliseconds(30))
         heartbeat.beat()
-        #expect(heartbeat.age < .milliseconds(30))
+        #expect(heartbeat.age == .zero)
+        clock.mutate { $0 += .seconds(2) }
+        #expect(heartbeat.age == .seconds(2))
     }
 }

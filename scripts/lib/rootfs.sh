@@ -35,12 +35,13 @@ rootfs_need_debootstrap() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 }
 
-# Mounts proc and a read-only sysfs in ROOT (as an engine gives a container), and the host's resolver
+# Mounts proc, a read-only sysfs and a private devpts in ROOT (as an engine gives a container), and the host's resolver
 # configuration for apt. Fresh instances, not bind mounts of the host's trees.
 rootfs_mount() {
     local root=$1
     mount -t proc proc "$root/proc"
     mount -t sysfs -o ro sysfs "$root/sys"
+    mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
     cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 }
 

@@ -3,7 +3,7 @@ import PartmandTestSupport
 
 /// A schema of the test's own on the test server, with range-partitioned tables in it, and the
 /// `partmand run` configuration that maintains them.
-final class DaemonFixture: @unchecked Sendable {
+final class DaemonFixture: Sendable {
     let schema: TestSchema
     let conninfo: String
 

@@ -35,6 +35,7 @@ struct NotifyMessage: Sendable, CustomStringConvertible {
 /// caller's `PG*`, `PARTMAND_*`, `JOURNAL_STREAM` and `WATCHDOG_*` cannot change the outcome; its logs
 /// are logfmt lines on stderr. Call ``stop()`` in a `defer`: it SIGKILLs the child if still running
 /// and removes the socket and the scratch files.
+// @unchecked: `messages` and `cursor` are touched only by the one test that owns the process.
 final class DaemonProcess: @unchecked Sendable {
     let process: SpawnedProcess
     let socket: DatagramSocket

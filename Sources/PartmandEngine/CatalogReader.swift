@@ -13,8 +13,8 @@ public struct TableCatalog: Sendable {
 
 /// Reads range-partitioned parents and their partitions from the catalog, several tables per query.
 public enum CatalogReader {
-    /// Reads every table of `specs` in a few queries (parents, partitions, partmand's retirement ledger), plus
-    /// one count per default partition.
+    /// Reads every table of `specs` in a few queries (parents, partitions, partmand's retirement ledger,
+    /// default-partition row counts 200 to a query outside a transaction, else one each).
     /// A table that is missing or not range-partitioned on the configured column gets an error.
     ///
     /// With `isolatingFailures`, a database error while counting one table's default partition (a lock
@@ -37,11 +37,15 @@ public enum CatalogReader {
         }
         let children = try readPartitions(of: Array(found.keys), on: connection)
         let unfinished = try RetirementLedger.read(parents: Array(found.keys), on: connection)
+        let defaults = found.compactMap { oid, entry in
+            children[oid]?.first(where: \.isDefault).map { (oid: oid, partition: $0.name, key: entry.parent.keyColumn) }
+        }
+        let counted = try countInBatches(defaults, on: connection)
         for (oid, entry) in found {
             let rows = children[oid] ?? []
             let defaultPartition = rows.first(where: \.isDefault)?.name
-            var defaultRows: DefaultRows?
-            if let defaultPartition {
+            var defaultRows = counted[oid]
+            if let defaultPartition, defaultRows == nil {
                 do {
                     defaultRows = try isolated(isolatingFailures, on: connection) { () throws(PostgresError) in
                         try Self.defaultRows(in: defaultPartition, key: entry.parent.keyColumn, on: connection)
@@ -66,6 +70,45 @@ public enum CatalogReader {
         }
         return results
     }
+
+    /// The default partitions' row counts, many per query, when several are to be counted outside a
+    /// transaction block; empty (the caller counts one by one, isolating failures) when there is only one,
+    /// when inside a transaction, or when a batch fails (one locked or unreadable partition fails its
+    /// whole batch). Connection problems are thrown.
+    private static func countInBatches(
+        _ defaults: [(oid: UInt32, partition: QualifiedName, key: String)], on connection: PostgresConnection
+    ) throws(PostgresError) -> [UInt32: DefaultRows] {
+        guard defaults.count > 1, connection.transactionStatus == .idle else { return [:] }
+        var counted: [UInt32: DefaultRows] = [:]
+        for start in stride(from: 0, to: defaults.count, by: countBatchSize) {
+            let batch = defaults[start..<min(start + countBatchSize, defaults.count)]
+            let branches = batch.enumerated().map { index, entry in
+                let column = SQL.identifier(entry.key)
+                return "SELECT \(index) AS i, count(*) AS n, extract(epoch FROM min(\(column)))::text AS oldest,"
+                    + " extract(epoch FROM max(\(column)))::text AS newest FROM \(entry.partition.sql)"
+            }
+            let result: QueryResult
+            do {
+                result = try connection.query(
+                    branches.joined(separator: " UNION ALL "),
+                    purpose: "count rows in \(batch.count) default partitions")
+            } catch {
+                guard !error.isConnectionProblem else { throw error }
+                return [:]
+            }
+            for row in result.rows {
+                let entry = batch[batch.startIndex + (try row.int("i"))]
+                counted[entry.oid] = DefaultRows(
+                    count: try row.int64("n"),
+                    oldest: try row.optionalDouble("oldest").map(Date.init(timeIntervalSince1970:)),
+                    newest: try row.optionalDouble("newest").map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+        return counted
+    }
+
+    /// Default partitions counted in one query.
+    static let countBatchSize = 200
 
     /// Runs `body`; when `isolating` inside a transaction block, under a savepoint that is rolled back
     /// when `body` fails, so the transaction stays usable. Outside one, each statement commits on its own.

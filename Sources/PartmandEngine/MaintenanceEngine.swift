@@ -223,6 +223,7 @@ public final class MaintenanceEngine: Sendable {
                 logger.error("cannot list pg_partman sets: \(error)")
             }
         }
+        let steady = steadyTables(enabled.filter { $0.engine == .native }, now: now, logger: logger)
         for spec in enabled {
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
@@ -230,12 +231,70 @@ public final class MaintenanceEngine: Sendable {
                 report.tables.append(TableReport(table: spec.parent, status: .skipped("shutting down")))
                 continue
             }
-            let tableReport = maintain(spec, now: now, retirementRefusal: retirementRefusal, logger: tableLogger)
+            let tableReport =
+                steady[spec.parent]
+                ?? maintain(spec, now: now, retirementRefusal: retirementRefusal, logger: tableLogger)
             log(tableReport, logger: tableLogger)
             report.tables.append(tableReport)
         }
         report.duration = .since(started)
         return report
+    }
+
+    /// Reads the catalog of every native table of `specs` at once (a few queries for all of them, under
+    /// lock_timeout, without retries) and returns the reports of the tables whose plan has nothing to do:
+    /// those are neither locked nor touched. Every other table, and every table this read could not
+    /// cover, is maintained on its own: advisory lock, a fresh read under it, actions.
+    private func steadyTables(_ specs: [TableSpec], now: Date, logger: Logger) -> [QualifiedName: TableReport] {
+        guard !specs.isEmpty else { return [:] }
+        let catalogs: [QualifiedName: Result<TableCatalog, TableError>]
+        do {
+            var once = settings
+            once.retries = 0
+            catalogs = try pool.withConnection { connection in
+                try TransactionRunner(connection: connection, settings: once, stop: stopSignal, logger: logger)
+                    .outsideTransaction("read the catalog of \(specs.count) tables", lockTimeout: settings.lockTimeout)
+                {
+                    try CatalogReader.read(specs, isolatingFailures: true, on: connection)
+                }
+            }
+        } catch {
+            logger.notice("cannot read every table's catalog at once; maintaining them one by one: \(error)")
+            return [:]
+        }
+        var reports: [QualifiedName: TableReport] = [:]
+        for spec in specs {
+            guard case .success(let catalog) = catalogs[spec.parent] else { continue }
+            let plan = Planner.plan(spec, catalog.snapshot, now: now)
+            guard plan.actions.isEmpty else { continue }
+            var tableLogger = logger
+            tableLogger[metadataKey: "table"] = "\(spec.parent)"
+            var report = TableReport(table: spec.parent, status: .ok)
+            report.findings = plan.findings
+            report.defaultRowsLeft = catalog.snapshot.defaultRows
+            log(plan.findings, tableLogger)
+            if let rows = catalog.snapshot.defaultRows, let partition = catalog.snapshot.defaultPartition {
+                warn(rows, in: partition, tableLogger)
+            }
+            reports[spec.parent] = report
+        }
+        return reports
+    }
+
+    /// Logs what the planner noticed; default-partition rows are reported apart, with what is left.
+    private func log(_ findings: [Finding], _ logger: Logger) {
+        for finding in findings {
+            if case .defaultRows = finding { continue }
+            logger.info("\(finding)")
+        }
+    }
+
+    /// Warns about rows left in the default partition, if any.
+    private func warn(_ rows: DefaultRows, in partition: QualifiedName, _ logger: Logger) {
+        guard rows.count > 0 else { return }
+        logger.warning(
+            "\(Finding.defaultRows(rows)); they lie outside the maintained window and stay there",
+            metadata: ["partition": "\(partition)"])
     }
 
     /// One table: advisory lock, snapshot, plan, actions, default-partition check, unlock.
@@ -321,11 +380,7 @@ public final class MaintenanceEngine: Sendable {
         }
         report.planned = plan.actions
         report.findings = plan.findings
-        // Default-partition rows are reported once, after the actions, with what is left.
-        for finding in plan.findings {
-            if case .defaultRows = finding { continue }
-            logger.info("\(finding)")
-        }
+        log(plan.findings, logger)
 
         let executor = ActionExecutor(
             connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger)
@@ -362,11 +417,7 @@ public final class MaintenanceEngine: Sendable {
                 try CatalogReader.defaultRows(in: defaultPartition, key: catalog.snapshot.keyColumn, on: connection)
             }
             report.defaultRowsLeft = left
-            if left.count > 0 {
-                logger.warning(
-                    "\(Finding.defaultRows(left)); they lie outside the maintained window and stay there",
-                    metadata: ["partition": "\(defaultPartition)"])
-            }
+            warn(left, in: defaultPartition, logger)
         }
     }
 

@@ -54,6 +54,17 @@ final class CLIFixture {
         try schema.run(sql, parameters).rows[0].int("n")
     }
 
+    /// The names of `table`'s partitions other than the default one, in bound order.
+    func partitionNames(_ table: String) throws -> [String] {
+        try schema.run(
+            """
+            SELECT c.relname::text AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = to_regclass($1) AND pg_get_expr(c.relpartbound, 0) <> 'DEFAULT'
+            ORDER BY pg_get_expr(c.relpartbound, 0)
+            """, [.text(schema.qualified(table))]
+        ).rows.map { $0["name"]! }
+    }
+
     /// Polls `condition` every 50 ms for up to `seconds`; returns whether it came true.
     func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

@@ -63,59 +63,84 @@ final class ActionExecutor {
         catalog.tablespace.map { " TABLESPACE \(SQL.identifier($0))" } ?? ""
     }
 
-    /// `CREATE TABLE … (LIKE parent)` + a CHECK matching the bounds (so ATTACH need not scan it), rows of
-    /// the range moved out of the default partition, `ATTACH PARTITION` (SHARE UPDATE EXCLUSIVE on the
-    /// parent only), then the CHECK dropped again. All in one transaction: ATTACH never meets those rows
-    /// in the default partition, and on failure nothing is left behind.
+    /// `CREATE TABLE … (LIKE parent)` and `ATTACH PARTITION` (SHARE UPDATE EXCLUSIVE on the parent only),
+    /// in one transaction. When the default partition holds rows of the new range (one indexed probe
+    /// tells, in the query that quotes the bounds), they are moved into the new table first, and a CHECK
+    /// matching the bounds, added before and dropped after, spares ATTACH a scan of the rows moved: ATTACH
+    /// never meets those rows in the default partition, and on failure nothing is left behind. A new
+    /// table with nothing to move is empty, so ATTACH's check of it costs nothing and no CHECK is made.
     private func create(_ new: NewPartition) throws -> Int {
         try inTransaction("create partition \(new.name)") {
-            let bounds = try BoundLiterals(new.range, keyType: snapshot.keyType, on: connection)
-            let key = SQL.identifier(snapshot.keyColumn)
+            let text = { (bound: RangeBound) in
+                bound.date.map { PostgresValue.text(self.snapshot.keyType.text(for: $0)) }
+            }
+            var sql = "SELECT quote_literal($1::text) AS lower, quote_literal($2::text) AS upper"
+            var parameters: [PostgresValue?] = [text(new.range.lower), text(new.range.upper)]
+            if let defaultPartition {
+                let range = keyConditions(new.range, after: parameters.count)
+                sql += ", EXISTS (SELECT 1 FROM \(defaultPartition.sql) WHERE \(range.sql)) AS occupied"
+                parameters += range.parameters
+            }
+            let probe = try connection.query(
+                sql, parameters, purpose: "quote the bounds of \(new.name), probe the default partition"
+            ).rows[0]
+            let bounds = BoundLiterals(lowerValue: probe["lower"], upperValue: probe["upper"])
+            let occupied = defaultPartition != nil && probe["occupied"] == "t"
             try connection.execute(
                 "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(PartitionDDL.likeOptions))\(tablespaceClause)",
                 purpose: "create table \(new.name)")
-            var checks = ["\(key) IS NOT NULL"]
-            if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
-            if let upper = bounds.upperValue { checks.append("\(key) < \(upper)") }
-            try connection.execute(
-                "ALTER TABLE \(new.name.sql) ADD CONSTRAINT \(SQL.identifier(Self.boundsConstraint))"
-                    + " CHECK (\(checks.joined(separator: " AND ")))",
-                purpose: "add bounds check to \(new.name)")
             var moved = 0
-            if let defaultPartition {
+            if occupied, let defaultPartition {
+                let key = SQL.identifier(snapshot.keyColumn)
+                var checks = ["\(key) IS NOT NULL"]
+                if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
+                if let upper = bounds.upperValue { checks.append("\(key) < \(upper)") }
+                try connection.execute(
+                    "ALTER TABLE \(new.name.sql) ADD CONSTRAINT \(SQL.identifier(Self.boundsConstraint))"
+                        + " CHECK (\(checks.joined(separator: " AND ")))",
+                    purpose: "add bounds check to \(new.name)")
                 moved = try moveDefaultRows(from: defaultPartition, into: new)
             }
             try connection.execute(
                 "ALTER TABLE \(parent.sql) ATTACH PARTITION \(new.name.sql)"
                     + " FOR VALUES FROM (\(bounds.lower)) TO (\(bounds.upper))",
                 purpose: "attach partition \(new.name)")
-            try connection.execute(
-                "ALTER TABLE \(new.name.sql) DROP CONSTRAINT \(SQL.identifier(Self.boundsConstraint))",
-                purpose: "drop bounds check of \(new.name)")
+            if occupied {
+                try connection.execute(
+                    "ALTER TABLE \(new.name.sql) DROP CONSTRAINT \(SQL.identifier(Self.boundsConstraint))",
+                    purpose: "drop bounds check of \(new.name)")
+            }
             return moved
         }
+    }
+
+    /// `key >= $n AND key < $n+1` for the finite bounds of `range`, numbered after `count` parameters.
+    private func keyConditions(_ range: PartitionRange, after count: Int) -> (sql: String, parameters: [PostgresValue?])
+    {
+        let key = SQL.identifier(snapshot.keyColumn)
+        var conditions: [String] = []
+        var parameters: [PostgresValue?] = []
+        if let lower = range.lower.date {
+            parameters.append(.text(snapshot.keyType.text(for: lower)))
+            conditions.append("\(key) >= $\(count + parameters.count)")
+        }
+        if let upper = range.upper.date {
+            parameters.append(.text(snapshot.keyType.text(for: upper)))
+            conditions.append("\(key) < $\(count + parameters.count)")
+        }
+        return (conditions.isEmpty ? "true" : conditions.joined(separator: " AND "), parameters)
     }
 
     /// Moves the default partition's rows of `new`'s range into the new table; returns the count.
     private func moveDefaultRows(from defaultPartition: QualifiedName, into new: NewPartition) throws
         -> Int
     {
-        let key = SQL.identifier(snapshot.keyColumn)
-        var conditions: [String] = []
-        var parameters: [PostgresValue?] = []
-        if let lower = new.range.lower.date {
-            parameters.append(.text(snapshot.keyType.text(for: lower)))
-            conditions.append("\(key) >= $\(parameters.count)")
-        }
-        if let upper = new.range.upper.date {
-            parameters.append(.text(snapshot.keyType.text(for: upper)))
-            conditions.append("\(key) < $\(parameters.count)")
-        }
+        let range = keyConditions(new.range, after: 0)
         let columns = catalog.insertableColumns.map(SQL.identifier).joined(separator: ", ")
         let result = try connection.query(
-            "WITH moved AS (DELETE FROM \(defaultPartition.sql) WHERE \(conditions.joined(separator: " AND "))"
+            "WITH moved AS (DELETE FROM \(defaultPartition.sql) WHERE \(range.sql)"
                 + " RETURNING \(columns)) INSERT INTO \(new.name.sql) (\(columns)) SELECT \(columns) FROM moved",
-            parameters,
+            range.parameters,
             purpose: "move rows of \(new.range) from \(defaultPartition) into \(new.name)")
         return result.affectedRows ?? 0
     }
@@ -262,8 +287,11 @@ final class ActionExecutor {
 
     // MARK: - Transactions, timeouts, retries
 
+    /// The executor works under the table's lock, which set the session's timeouts (`TableLock.acquire`).
     private var runner: TransactionRunner {
-        TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
+        var runner = TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
+        runner.sessionTimeouts = true
+        return runner
     }
 
     private func inTransaction<T>(_ purpose: String, lockTimeout: Duration? = nil, _ body: () throws -> T) throws -> T {

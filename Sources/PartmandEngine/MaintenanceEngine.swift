@@ -332,27 +332,27 @@ public final class MaintenanceEngine: Sendable {
         return report
     }
 
-    /// Takes the table's session advisory lock; nil (and a skipped report naming the holder) when
-    /// another session holds it.
+    /// Takes the table's session advisory lock, with the configured timeouts as the session's until it
+    /// is released; nil (and a skipped report naming the holder, or a failed one) when another session
+    /// holds it or the table does not exist.
     private func lockTable(_ table: QualifiedName, on connection: PostgresConnection, report: inout TableReport)
         throws -> TableLock?
     {
-        let row = try connection.query(
-            "SELECT to_regclass($1)::oid::int8 AS oid", [.text(table.sql)], purpose: "look up \(table)"
-        ).rows[0]
-        guard let oid = try row.optionalInt64("oid") else {
+        switch try TableLock.acquire(
+            table, timeouts: (settings.lockTimeout, settings.statementTimeout), on: connection)
+        {
+        case .missing:
             report.status = .failed
             report.errors.append(TableError(table: table, message: "table does not exist"))
             return nil
-        }
-        let lock = TableLock(parent: oid)
-        guard try lock.tryAcquire(on: connection, purpose: "lock \(table)") else {
+        case .busy:
             let holder = try TableLock.holders(of: [table], on: connection)[table]
             report.lockHolder = holder
             report.status = .skipped("locked by another partmand" + (holder.map { " (\($0))" } ?? ""))
             return nil
+        case .acquired(let lock):
+            return lock
         }
-        return lock
     }
 
     private func maintainLocked(
@@ -361,7 +361,8 @@ public final class MaintenanceEngine: Sendable {
     ) throws {
         // Read under lock_timeout too: counting the default partition's rows must not queue
         // behind someone's ACCESS EXCLUSIVE request for long.
-        let reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
+        var reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
+        reader.sessionTimeouts = true
         let catalog = try reader.inTransaction("read the catalog of \(spec.parent)") {
             try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
         }

@@ -29,14 +29,50 @@ public struct TableLock {
         ).rows[0].bool("locked")
     }
 
-    /// Releases the lock and gives the session its own `application_name` back.
+    /// What `acquire` found.
+    enum Acquisition {
+        /// No such table.
+        case missing
+        /// Another session holds the lock.
+        case busy
+        case acquired(TableLock)
+    }
+
+    /// Looks `table` up and takes its lock without waiting, in one round trip. When taken, the session
+    /// is marked (its `application_name`) and, with `timeouts`, gets them as its session-level
+    /// `lock_timeout` and `statement_timeout` until `release`.
+    static func acquire(
+        _ table: QualifiedName, timeouts: (lock: Duration, statement: Duration)?, on connection: PostgresConnection
+    ) throws(PostgresError) -> Acquisition {
+        let row = try connection.query(
+            """
+            SELECT t.oid::int8 AS oid, l.locked,
+                   CASE WHEN l.locked THEN set_config('application_name', $3 || to_char(now() AT TIME ZONE 'UTC',
+                       'YYYY-MM-DD"T"HH24:MI:SS"Z"'), false) END AS marked,
+                   CASE WHEN l.locked AND $4::text IS NOT NULL THEN set_config('lock_timeout', $4, false) END AS lt,
+                   CASE WHEN l.locked AND $5::text IS NOT NULL THEN set_config('statement_timeout', $5, false) END AS st
+            FROM (SELECT to_regclass($2)::oid AS oid) AS t
+            CROSS JOIN LATERAL pg_try_advisory_lock(($1::int8 << 32) | t.oid::int8) AS l(locked)
+            """,
+            [
+                .text(String(keyClass)), .text(table.sql), .text(holderPrefix),
+                timeouts.map { .text($0.lock.settingText) }, timeouts.map { .text($0.statement.settingText) },
+            ],
+            purpose: "lock \(table)"
+        ).rows[0]
+        guard let oid = try row.optionalInt64("oid") else { return .missing }
+        return try row.bool("locked") ? .acquired(TableLock(parent: oid)) : .busy
+    }
+
+    /// Releases the lock and gives the session its own `application_name`, `lock_timeout` and
+    /// `statement_timeout` back.
     public func release(on connection: PostgresConnection) {
         guard connection.isOpen else { return }
         _ = try? connection.query(
             """
-            SELECT pg_advisory_unlock($1::int8),
-                   set_config('application_name', (SELECT reset_val FROM pg_settings WHERE name = 'application_name'),
-                              false)
+            SELECT pg_advisory_unlock($1::int8) AS unlocked,
+                   (SELECT count(set_config(name, reset_val, false)) FROM pg_settings
+                    WHERE name IN ('application_name', 'lock_timeout', 'statement_timeout')) AS reset
             """, [.text(String(key))], purpose: "unlock table")
     }
 

@@ -13,6 +13,10 @@ public struct TransactionRunner {
     let logger: Logger
     /// Decides which failures are retried; the policy's SQLSTATE rule by default.
     var isRetryable: (PostgresError) -> Bool
+    /// True when the session's own `lock_timeout` and `statement_timeout` already are the configured
+    /// ones (`TableLock.acquire` set them): transactions then skip setting them, saving a round trip,
+    /// and `outsideTransaction` puts them back rather than resetting them.
+    var sessionTimeouts = false
 
     /// A runner on `connection`: timeouts and retries from `settings`; `stop` ends the backoff pauses early.
     public init(
@@ -35,7 +39,9 @@ public struct TransactionRunner {
         try withRetries(purpose) {
             do {
                 try connection.execute("BEGIN", purpose: purpose)
-                try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, local: true, purpose: purpose)
+                if !sessionTimeouts || (lockTimeout != nil && lockTimeout != settings.lockTimeout) {
+                    try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, local: true, purpose: purpose)
+                }
                 let value = try body()
                 try connection.execute("COMMIT", purpose: purpose)
                 return value
@@ -51,8 +57,14 @@ public struct TransactionRunner {
     func outsideTransaction<T>(_ purpose: String, lockTimeout: Duration, _ body: () throws -> T) throws -> T {
         try withRetries(purpose) {
             try setTimeouts(lock: lockTimeout, local: false, purpose: purpose)
-            defer { _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout") }
-            defer { _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout") }
+            defer {
+                if sessionTimeouts {
+                    _ = try? setTimeouts(lock: settings.lockTimeout, local: false, purpose: "restore timeouts")
+                } else {
+                    _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout")
+                    _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout")
+                }
+            }
             return try body()
         }
     }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Debian 12 root filesystems for checks without a container engine. Sourced (bash) by
 # scripts/check-image-runtime and scripts/check-deb; needs root, debootstrap (installed with apt-get
 # when missing) and Debian's mirror.

@@ -85,9 +85,10 @@ struct PartmanDriver {
     /// Maintains the set; fills `report`. Errors thrown are the set's failure.
     func maintain(_ spec: TableSpec, report: inout TableReport) throws {
         report.engine = .pgPartman
-        let runner = TransactionRunner(
+        var runner = TransactionRunner(
             connection: connection, settings: settings, stop: stop, logger: logger,
             isRetryable: Self.isRetryable)
+        runner.sessionTimeouts = true  // set with the table's lock (TableLock.acquire)
         // Reading the default partition needs a lock too: under lock_timeout, like everything else.
         let inspection = try runner.inTransaction("inspect pg_partman set \(spec.parent)") {
             try Self.inspect(spec, partman: partman, now: now, on: connection)

@@ -117,7 +117,7 @@ struct SchedulerStateMachine {
                     "config": configuration.source, "tables": "\(configuration.tables.count)",
                     "next_run": "\(nextRun)",
                 ]))
-        actions.append(.notify(.ready(statusText)))
+        actions.append(.notify(.ready("partmand \(PartmandVersion.description); " + statusText)))
         if configuration.schedule.runOnStart { actions += startPass(configuration.tables, reason: "start") }
         return actions
     }

@@ -58,7 +58,14 @@ struct SchedulerStateMachineTests {
         let actions = machine.start(now: Self.at(0))
 
         #expect(Self.arms(actions) == [Self.at(2 * Self.hour)])
-        #expect(actions.contains { if case .notify(.ready) = $0 { true } else { false } })
+        #expect(
+            actions.contains {
+                if case .notify(.ready(let status)) = $0 {
+                    status.hasPrefix("partmand \(PartmandVersion.number)")
+                } else {
+                    false
+                }
+            })
         #expect(Self.passes(actions).map(\.reason) == ["start"])
         #expect(Self.passes(actions).first?.tables == ["a", "b"])
         #expect(machine.passRunning)

@@ -54,6 +54,29 @@ extension PartmanSuites {
             #expect(try fixture.children("webhook_events").contains(last))
         }
 
+        @Test("a table partmand maintained natively (with its default partition) can be handed to pg_partman 5")
+        func nativeToPartman() throws {
+            let fixture = try PartmanFixture("pm5handover")
+            try fixture.createParent("events")
+            var native = fixture.spec("events", engine: .native)
+            native.defaultPartition = true
+            let first = fixture.pass([native])
+            #expect(first.succeeded, "\(first.tables.map(\.summary))")
+            try fixture.insertNow("events")
+            let connection = try TestServer.connect(fixture.conninfo)
+            defer { connection.close() }
+
+            let steps = try PartmanSetup(
+                connection: connection, options: PartmanOptions(), dryRun: false, update: false
+            )
+            .run([fixture.spec("events")])
+
+            #expect(steps.count == 1 && steps[0].changed && !steps[0].failed, "\(steps)")
+            let report = fixture.pass([fixture.spec("events")])
+            #expect(report.tables[0].status == .ok, "\(report.tables[0].summary)")
+            #expect(try fixture.count("SELECT count(*) FROM \(fixture.schema.qualified("events"))") == 1)
+        }
+
         @Test("an installation upgraded from 4.7.2 to 5.0.1 keeps its sets, and partmand keeps maintaining them")
         func upgradedInstallation() throws {
             let base = try PartmanServer.conninfo()

@@ -171,11 +171,19 @@ public struct PartmanSetup {
                         changed: true, failed: false)
                 ]
             }
+            // A table partmand maintained natively already has a default partition; pg_partman 5.x would
+            // try to create its own (4.x has no such switch and fails, with its own message).
+            let hasDefault =
+                try connection.query(
+                    "SELECT partdefid <> 0 AS has_default FROM pg_partitioned_table WHERE partrelid = to_regclass($1)",
+                    [.text(spec.parent.sql)], purpose: "look for a default partition of \(spec.parent)"
+                ).rows.first?.bool("has_default") ?? false
+            let keepDefault = hasDefault && partman.major >= 5 ? ", p_default_table => false" : ""
             try connection.execute("BEGIN", purpose: "register \(spec.parent)")
             do {
                 try connection.query(
                     "SELECT \(partman.function("create_parent"))(p_parent_table => $1, p_control => $2,"
-                        + " p_type => $3, p_interval => $4, p_premake => $5::int)",
+                        + " p_type => $3, p_interval => $4, p_premake => $5::int\(keepDefault))",
                     [
                         .text(parentTable), .text(spec.column), .text(partman.rangeType),
                         .text(spec.interval.description), .text(String(spec.premake)),

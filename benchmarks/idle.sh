@@ -10,12 +10,16 @@
 # cluster, `partmand run` is started with a configuration `schedule: every 1h, run_on_start: true`
 # (the reference table, premake 4, retention 6 months) and a fake NOTIFY_SOCKET (a python3 datagram
 # listener stamping every message it receives), then measured:
-#   READY        ms from exec to the READY=1 datagram (the clock is read in the subshell just before exec)
+#   READY        ms from exec to the READY=1 datagram (the clock is read in the subshell just before exec);
+#                median and max over the measured start and READY_RUNS more (run_on_start: false, stopped
+#                right after READY)
 #   first pass   ms from exec to the STATUS= datagram that reports the first pass ("last pass …")
 #   RSS          VmRSS (and VmHWM, the peak) from /proc/PID/status right after the first pass and after
 #                IDLE_SECONDS idle; the idle RSS split into Anonymous / file-backed from smaps_rollup;
 #                "touched while idle": smaps_rollup's Referenced after the idle window, the accessed bits
 #                having been cleared (/proc/PID/clear_refs) at its start: the pages the idle daemon uses
+#                (all mappings, and only the binary and anonymous memory: shared libraries' accessed bits
+#                are also set by other processes using them, so "all" is an upper bound)
 #   CPU idle     utime+stime (/proc/PID/stat, clock ticks) over the idle window, in seconds per hour;
 #                also the sum of the threads' on-CPU nanoseconds (/proc/PID/task/*/schedstat, precise
 #                but blind to threads that exited in the window) and the context switches per minute
@@ -27,11 +31,13 @@
 #
 # Variants: `release` (swift build -c release, scratch .build-idle, dynamic Swift stdlib: what
 # benchmarks/scale.sh measures), `static` (the same with --static-swift-stdlib, scratch
-# .build-idle-static: what scripts/build-release ships), `debug` (swift build, scratch .build-idle).
+# .build-idle-static: what scripts/build-release ships), `static-lld` (static, linked by lld with
+# -z pack-relative-relocs, scratch .build-idle-lld: an experiment, see BENCHMARKS.md), `debug`
+# (swift build, scratch .build-idle).
 # `VARIANT:NAME=VALUE[,NAME=VALUE…]` runs that build with extra environment, e.g.
 # `static:MALLOC_ARENA_MAX=2`. A path to any binary also works (`/usr/bin/partmand`).
 #
-# Environment: VARIANTS (release), IDLE_SECONDS (60), PORT (54370), SKIP_BUILD (0: build every
+# Environment: VARIANTS (release), IDLE_SECONDS (60), READY_RUNS (5), PORT (54370), SKIP_BUILD (0: build every
 # variant's binary first; 1: use what is there), WORK (a new directory under /tmp; per-variant logs,
 # smaps and notify datagrams are kept there). Requires PostgreSQL 15 (server and psql) and python3.
 # The cluster is started with scripts/throwaway-pg on a private port and socket and always stopped by
@@ -41,6 +47,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VARIANTS=${VARIANTS:-release}
 IDLE_SECONDS=${IDLE_SECONDS:-60}
+READY_RUNS=${READY_RUNS:-5}
 PORT=${PORT:-54370}
 SKIP_BUILD=${SKIP_BUILD:-0}
 WORK=${WORK:-$(mktemp -d /tmp/partmand-idle.XXXXXX)}
@@ -53,6 +60,7 @@ die() { log "idle: $*"; exit 1; }
 command -v psql >/dev/null || die "psql not found (apt-get install postgresql-15)"
 command -v python3 >/dev/null || die "python3 not found"
 case "$IDLE_SECONDS" in '' | *[!0-9]*) die "IDLE_SECONDS must be a whole number of seconds" ;; esac
+case "$READY_RUNS" in '' | *[!0-9]*) die "READY_RUNS must be a whole number" ;; esac
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     die "port $PORT is in use; set PORT="
 fi
@@ -63,15 +71,20 @@ binary_of() {
     case "$1" in
     release) echo "$repo/.build-idle/release/partmand" ;;
     static) echo "$repo/.build-idle-static/release/partmand" ;;
+    static-lld) echo "$repo/.build-idle-lld/release/partmand" ;;
     debug) echo "$repo/.build-idle/debug/partmand" ;;
     /*) echo "$1" ;;
-    *) die "unknown build '$1' (release, static, debug, or an absolute path)" ;;
+    *) die "unknown build '$1' (release, static, static-lld, debug, or an absolute path)" ;;
     esac
 }
 build() {
     case "$1" in
     release) swift build -c release --product partmand --scratch-path .build-idle ;;
     static) swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-static ;;
+    static-lld)
+        swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-lld \
+            -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
+        ;;
     debug) swift build --product partmand --scratch-path .build-idle ;;
     esac
 }
@@ -197,6 +210,83 @@ for c, (r, a) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
     print("%s\t%d\t%d" % (c, r, a))
 PY
 
+# Inside the binary: its resident pages (/proc/PID/pagemap) attributed to ELF sections, and pages of
+# code and data to the module of the symbol covering them (nm). Matters for a static build, where the
+# Swift runtime, Foundation and ICU are all in the one mapping. Output: "what<TAB>kib" lines.
+cat >"$WORK/binmap.py" <<'PY'
+import bisect, collections, os, re, struct, subprocess, sys
+pid, binary = sys.argv[1], os.path.realpath(sys.argv[2])
+maps = []
+for line in open("/proc/%s/maps" % pid):
+    p = line.split()
+    if len(p) >= 6 and os.path.realpath(p[5]) == binary:
+        lo, hi = (int(x, 16) for x in p[0].split("-"))
+        maps.append((lo, hi, int(p[2], 16)))
+bias = min(lo - off for lo, hi, off in maps)
+present = []
+with open("/proc/%s/pagemap" % pid, "rb") as f:
+    for lo, hi, off in maps:
+        f.seek(lo // 4096 * 8)
+        data = f.read((hi - lo) // 4096 * 8)
+        for i in range(0, len(data), 8):
+            if struct.unpack("<Q", data[i:i + 8])[0] >> 62:  # present or swapped
+                present.append(lo + i // 8 * 4096 - bias)
+secs = []
+for line in subprocess.run(["readelf", "-SW", binary], capture_output=True, text=True).stdout.splitlines():
+    m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)", line)
+    if m and int(m.group(2), 16):
+        secs.append((int(m.group(2), 16), int(m.group(2), 16) + int(m.group(3), 16), m.group(1)))
+secs.sort()
+syms = []
+for line in subprocess.run(["nm", "-S", "--defined-only", binary], capture_output=True, text=True).stdout.splitlines():
+    p = line.split()
+    if len(p) == 4:
+        syms.append((int(p[0], 16), int(p[0], 16) + int(p[1], 16), p[3]))
+syms.sort()
+starts = [x[0] for x in syms]
+def module(name):
+    m = re.match(r"^\$s(\d+)", name)
+    if m:
+        mod = name[m.end():m.end() + int(m.group(1))]
+        if mod.startswith("Partmand") or mod == "partmand":
+            return "partmand's own modules"
+        return {"Foundation": "Foundation (swift-corelibs)", "FoundationEssentials": "FoundationEssentials",
+                "FoundationInternationalization": "FoundationInternationalization"}.get(mod, mod)
+    if name.startswith("$s"):
+        return "Swift stdlib / generic specializations"
+    if re.match(r"icudt\d+_dat$", name):
+        return "ICU data (icudt)"
+    if name.startswith("swift_u") or re.search(r"icu_\d\d|^_ZN?\w*icu", name):
+        return "ICU code"
+    if re.match(r"_*k?CF|__CF|_CF", name):
+        return "CoreFoundation"
+    if re.match(r"_?dispatch_|_os_|_dispatch", name):
+        return "libdispatch"
+    if name.startswith("yaml_"):
+        return "Yams (libyaml)"
+    if name.startswith("swift_") or name.startswith("_swift") or "5swift" in name[:12]:
+        return "Swift runtime (C++)"
+    return "other C/C++"
+out = collections.Counter()
+for a in present:
+    i = bisect.bisect_right(secs, (a, 1 << 62, "")) - 1
+    sec = secs[i][2] if i >= 0 and secs[i][0] <= a < secs[i][1] else "(between sections)"
+    if sec in (".text", ".rodata", ".data.rel.ro", ".data", ".bss"):
+        j = bisect.bisect_right(starts, a + 2048) - 1
+        what = module(syms[j][2]) if j >= 0 and syms[j][1] > a else "(unattributed)"
+        out["%s: %s" % (sec, what)] += 4
+    elif sec.startswith("swift5_"):
+        out["swift5_* reflection/metadata sections"] += 4
+    elif sec in (".eh_frame", ".eh_frame_hdr", ".gcc_except_table"):
+        out["unwind tables (.eh_frame, …)"] += 4
+    elif sec in (".dynsym", ".dynstr", ".gnu.hash", ".gnu.version", ".hash"):
+        out["dynamic symbol table (.dynsym, .dynstr, …)"] += 4
+    else:
+        out[sec] += 4
+for k, v in out.most_common():
+    print("%s\t%d" % (k, v))
+PY
+
 now_s() { echo "$EPOCHREALTIME"; }
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # utime+stime (fields 14, 15)
@@ -219,6 +309,26 @@ wait_datagram() {
 }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (a - b) * 1000 }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+start_listener() { # socket, log, stderr file
+    : >"$2"
+    python3 -u "$WORK/listener.py" "$1" "$2" 2>"$3" &
+    listener_pid=$!
+    for _ in $(seq 300); do grep -q LISTENING "$2" 2>/dev/null && break; sleep 0.01; done
+    grep -q LISTENING "$2" || die "the notify listener did not start (see $3)"
+}
+start_daemon() { # binary, extra environment (NAME=VALUE,…), notify socket, config, log file, exec-time file
+    (
+        export NOTIFY_SOCKET=$3
+        if [ -n "$2" ]; then
+            IFS=, read -ra kvs <<<"$2"
+            for kv in "${kvs[@]}"; do export "${kv?}"; done
+        fi
+        now_s >"$6"
+        exec "$1" run --config "$4"
+    ) 2>"$5" &
+    daemon_pid=$!
+}
 
 run_variant() { # variant, index
     local variant=$1 idx=$2 b extra bin dir
@@ -250,22 +360,8 @@ YAML
     chmod 600 "$dir/partmand.yaml"
 
     local sock="$dir/notify.sock" notes="$dir/notify.log"
-    : >"$notes"
-    python3 -u "$WORK/listener.py" "$sock" "$notes" 2>"$dir/listener.err" &
-    listener_pid=$!
-    for _ in $(seq 200); do grep -q LISTENING "$notes" 2>/dev/null && break; sleep 0.01; done
-    grep -q LISTENING "$notes" || die "the notify listener did not start (see $dir/listener.err)"
-
-    (
-        export NOTIFY_SOCKET=$sock
-        if [ -n "$extra" ]; then
-            IFS=, read -ra kvs <<<"$extra"
-            for kv in "${kvs[@]}"; do export "${kv?}"; done
-        fi
-        now_s >"$dir/exec.t"
-        exec "$bin" run --config "$dir/partmand.yaml"
-    ) 2>"$dir/partmand.log" &
-    daemon_pid=$!
+    start_listener "$sock" "$notes" "$dir/listener.err"
+    start_daemon "$bin" "$extra" "$sock" "$dir/partmand.yaml" "$dir/partmand.log" "$dir/exec.t"
 
     local t_ready t_pass t0
     t_ready=$(wait_datagram "$notes" '^READY=1' 30) || { cat "$dir/partmand.log" >&2; die "$variant: no READY=1 within 30 s"; }
@@ -274,39 +370,69 @@ YAML
     grep -q 'STATUS=last pass [0-9:]* ok' "$notes" || log "   warning: the first pass did not succeed (see $dir/partmand.log)"
 
     sleep 0.5 # let the pass's worker threads settle
-    local pid=$daemon_pid rss_pass hwm_pass threads_pass c0 n0 x0 w0 w1 c1 n1 x1 rss_idle hwm_idle threads_idle
+    local tids0 tids1 pid=$daemon_pid rss_pass hwm_pass threads_pass c0 n0 x0 w0 w1 c1 n1 x1 rss_idle hwm_idle threads_idle
     rss_pass=$(status_kib "$pid" VmRSS)
     hwm_pass=$(status_kib "$pid" VmHWM)
     threads_pass=$(threads "$pid")
     cp "/proc/$pid/smaps" "$dir/smaps.after-pass"
     # Clear the accessed bits, so that smaps' Referenced at the end is what the idle daemon touched.
     echo 1 >"/proc/$pid/clear_refs" 2>/dev/null || true
-    w0=$(now_s); c0=$(cpu_ticks "$pid"); n0=$(sched_ns "$pid"); x0=$(ctx_switches "$pid")
+    w0=$(now_s); c0=$(cpu_ticks "$pid"); n0=$(sched_ns "$pid"); x0=$(ctx_switches "$pid"); tids0=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
     log "   READY $(ms "$t_ready" "$t0") ms, first pass done $(ms "$t_pass" "$t0") ms, RSS $(mib "$rss_pass") MiB; idle for ${IDLE_SECONDS} s ..."
     sleep "$IDLE_SECONDS"
     kill -0 "$pid" 2>/dev/null || die "$variant: partmand exited while idle (see $dir/partmand.log)"
-    c1=$(cpu_ticks "$pid"); n1=$(sched_ns "$pid"); x1=$(ctx_switches "$pid"); w1=$(now_s)
+    c1=$(cpu_ticks "$pid"); n1=$(sched_ns "$pid"); x1=$(ctx_switches "$pid"); tids1=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' '); w1=$(now_s)
     rss_idle=$(status_kib "$pid" VmRSS)
     hwm_idle=$(status_kib "$pid" VmHWM)
     threads_idle=$(threads "$pid")
-    local anon file touched
+    local anon file touched own_touched
     anon=$(rollup_kib "$pid" Anonymous)
     touched=$(rollup_kib "$pid" Referenced)
     file=$((rss_idle - anon))
     cp "/proc/$pid/smaps" "$dir/smaps.idle"
     cp "/proc/$pid/smaps_rollup" "$dir/smaps_rollup.idle"
+    # Referenced in the mappings no other process shares: the binary (a static build holds the Swift
+    # runtime, Foundation and ICU) and anonymous memory. Shared libraries' accessed bits are also set by
+    # any other process using them (a build running on the machine), so their part is an upper bound.
+    own_touched=$(awk -v bin="$(readlink -f "$bin")" '
+        /^[0-9a-f]+-[0-9a-f]+ / { path = $6; own = (path == "" || path == bin || path ~ /^\[(heap|stack|anon)/) }
+        $1 == "Referenced:" && own { s += $2 } END { print s + 0 }' "$dir/smaps.idle")
     for t in /proc/"$pid"/task/*; do printf '%s %s\n' "${t##*/}" "$(cat "$t/comm")"; done >"$dir/threads.idle"
     python3 "$WORK/breakdown.py" "$dir/smaps.idle" "$bin" >"$dir/breakdown.tsv"
+    python3 "$WORK/binmap.py" "$pid" "$bin" >"$dir/binmap.tsv" 2>"$dir/binmap.err" || true
     stop_daemon
+
+    # READY latency again, READY_RUNS times: start, wait for READY=1, stop (no pass on start).
+    local readies k tr tk
+    readies=$(ms "$t_ready" "$t0")
+    sed 's/run_on_start: true/run_on_start: false/' "$dir/partmand.yaml" >"$dir/ready.yaml"
+    chmod 600 "$dir/ready.yaml"
+    for ((k = 1; k <= READY_RUNS; k++)); do
+        start_listener "$dir/ready.sock" "$dir/ready-$k.notify.log" "$dir/listener.err"
+        start_daemon "$bin" "$extra" "$dir/ready.sock" "$dir/ready.yaml" "$dir/ready-$k.log" "$dir/ready-$k.t"
+        tr=$(wait_datagram "$dir/ready-$k.notify.log" '^READY=1' 30) || die "$variant: no READY=1 within 30 s (see $dir/ready-$k.log)"
+        tk=$(cat "$dir/ready-$k.t")
+        readies="$readies $(ms "$tr" "$tk")"
+        stop_daemon
+    done
+    local ready_median ready_max
+    ready_median=$(printf '%s\n' $readies | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    ready_max=$(printf '%s\n' $readies | sort -n | tail -1)
+    log "   READY over $((READY_RUNS + 1)) starts (ms): $readies"
 
     local window cpu_h ns_h ctx_min
     window=$(awk -v a="$w1" -v b="$w0" 'BEGIN { print a - b }')
     cpu_h=$(awk -v d="$((c1 - c0))" -v t="$TICK" -v w="$window" 'BEGIN { printf "%.2f", d / t * 3600 / w }')
-    ns_h=$(awk -v d="$((n1 - n0))" -v w="$window" 'BEGIN { printf "%.3f", d / 1e9 * 3600 / w }')
-    ctx_min=$(awk -v d="$((x1 - x0))" -v w="$window" 'BEGIN { printf "%.0f", d * 60 / w }')
+    if [ "$tids0" = "$tids1" ]; then
+        ns_h=$(awk -v d="$((n1 - n0))" -v w="$window" 'BEGIN { printf "%.3f", d / 1e9 * 3600 / w }')
+        ctx_min=$(awk -v d="$((x1 - x0))" -v w="$window" 'BEGIN { printf "%.0f", d * 60 / w }')
+    else # a thread came or went: the per-thread sums would miss its share
+        ns_h="– (threads changed)"
+        ctx_min="–"
+    fi
     printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' \
-        "$variant" "$(ms "$t_ready" "$t0")" "$(ms "$t_pass" "$t0")" "$(mib "$rss_pass")" "$(mib "$hwm_pass")" \
-        "$(mib "$rss_idle")" "$(mib "$anon")" "$(mib "$file")" "$(mib "$touched")" "$((c1 - c0))" "$cpu_h" "$ns_h" "$ctx_min" \
+        "$variant" "$ready_median / $ready_max" "$(ms "$t_pass" "$t0")" "$(mib "$rss_pass")" "$(mib "$hwm_pass")" \
+        "$(mib "$rss_idle")" "$(mib "$anon")" "$(mib "$file")" "$(mib "$touched") / $(mib "$own_touched")" "$((c1 - c0))" "$cpu_h" "$ns_h" "$ctx_min" \
         "$threads_pass / $threads_idle" "$(du -k "$bin" | cut -f1)" >>"$WORK/results.psv"
     printf '%s\n' "$dir" >>"$WORK/dirs"
 }
@@ -324,7 +450,7 @@ echo "partmand run at rest: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($cpu), 
     "PostgreSQL $server_version (local socket), $(swift --version 2>/dev/null | head -1 | sed 's/ (.*//');" \
     "schedule every 1h, run_on_start; idle window ${IDLE_SECONDS} s; CLK_TCK $TICK"
 echo
-echo "| variant | READY (ms from exec) | first pass done (ms) | RSS after pass (MiB) | peak RSS (MiB) | RSS idle (MiB) | of which anonymous | of which file-backed | touched while idle (MiB) | CPU ticks idle | CPU idle (s/h, ticks) | CPU idle (s/h, schedstat) | context switches / min | threads (after pass / idle) | binary (KiB) |"
+echo "| variant | READY, ms from exec (median / max of READY_RUNS+1 starts) | first pass done (ms) | RSS after pass (MiB) | peak RSS (MiB) | RSS idle (MiB) | of which anonymous | of which file-backed | touched while idle, MiB (all / binary+anonymous) | CPU ticks idle | CPU idle (s/h, ticks) | CPU idle (s/h, schedstat) | context switches / min | threads (after pass / idle) | binary (KiB) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'|' '{ o = "|"; for (i = 1; i <= NF; i++) o = o " " $i " |"; print o }' "$WORK/results.psv"
 echo
@@ -356,4 +482,30 @@ for c in order:
 print("| **total** | %s |" % " | ".join("%.1f" % (sum(v[0] for v in t.values()) / 1024) for t in cols))
 PY
 echo
-echo "Logs: $WORK (per variant: partmand.log, notify.log, smaps.after-pass, smaps.idle, threads.idle, breakdown.tsv)"
+echo "Inside the binary (resident pages by ELF section, code and data by the module of the covering symbol; MiB):"
+echo
+python3 - "$WORK/dirs" "$WORK/results.psv" <<'PY'
+import os, sys
+dirs = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+names = [l.split("|")[0] for l in open(sys.argv[2]) if l.strip()]
+cols, order = [], []
+for d in dirs:
+    t = {}
+    if os.path.exists(d + "/binmap.tsv"):
+        for line in open(d + "/binmap.tsv"):
+            k, v = line.rstrip("\n").split("\t")
+            t[k] = int(v)
+            if k not in order:
+                order.append(k)
+    cols.append(t)
+order.sort(key=lambda k: -max(t.get(k, 0) for t in cols))
+print("| section: module | " + " | ".join(names) + " |")
+print("|---|" + "---|" * len(names))
+for k in order:
+    if max(t.get(k, 0) for t in cols) < 200:
+        continue  # below 0.2 MiB everywhere
+    print("| %s | %s |" % (k, " | ".join("%.1f" % (t.get(k, 0) / 1024) for t in cols)))
+print("| **resident in the binary** | %s |" % " | ".join("%.1f" % (sum(t.values()) / 1024) for t in cols))
+PY
+echo
+echo "Logs: $WORK (per variant: partmand.log, notify.log, smaps.after-pass, smaps.idle, threads.idle, breakdown.tsv, binmap.tsv)"

@@ -4,11 +4,23 @@ import PartmandPostgres
 
 /// What the catalog says about one configured table, plus what execution needs beyond the snapshot.
 public struct TableCatalog: Sendable {
+    /// The parent's OID.
+    public var oid: UInt32
     public var snapshot: TableSnapshot
     /// Columns that can be inserted into (not dropped, not generated), in table order.
     public var insertableColumns: [String]
     /// The parent's tablespace, when it has one: new partitions go there, as with `PARTITION OF`.
     public var tablespace: String?
+    /// What this read depends on, summed up (see `CatalogReader.fingerprint`): equal fingerprints later
+    /// mean the read still holds.
+    var fingerprint: Fingerprint
+}
+
+/// A digest of a parent's partitions (OIDs, bounds, pending detaches), its columns and tablespace and,
+/// when the ledger existed, its recorded retirements.
+struct Fingerprint: Sendable, Equatable {
+    var digest: String
+    var coversLedger: Bool
 }
 
 /// Reads range-partitioned parents and their partitions from the catalog, several tables per query.
@@ -36,7 +48,9 @@ public enum CatalogReader {
             }
         }
         let children = try readPartitions(of: Array(found.keys), on: connection)
-        let unfinished = try RetirementLedger.read(parents: Array(found.keys), on: connection)
+        let ledger = try RetirementLedger.exists(on: connection)
+        let unfinished = ledger ? try RetirementLedger.read(parents: Array(found.keys), on: connection) : [:]
+        let fingerprints = try fingerprint(of: Array(found.keys), coveringLedger: ledger, on: connection)
         let defaults = found.compactMap { oid, entry in
             children[oid]?.first(where: \.isDefault).map { (oid: oid, partition: $0.name, key: entry.parent.keyColumn) }
         }
@@ -65,14 +79,15 @@ public enum CatalogReader {
                 unfinishedRetirements: unfinished[oid] ?? [])
             results[entry.spec.parent] = .success(
                 TableCatalog(
-                    snapshot: snapshot, insertableColumns: entry.parent.columns,
-                    tablespace: entry.parent.tablespace))
+                    oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
+                    tablespace: entry.parent.tablespace,
+                    fingerprint: Fingerprint(digest: fingerprints[oid] ?? "", coversLedger: ledger)))
         }
         return results
     }
 
-    /// The default partitions' row counts, many per query, when several are to be counted outside a
-    /// transaction block; empty (the caller counts one by one, isolating failures) when there is only one,
+    /// The default partitions' row counts, many per query (those of zero blocks without a scan), when
+    /// several are to be counted outside a transaction block; empty (the caller counts one by one, isolating failures) when there is only one,
     /// when inside a transaction, or when a batch fails (one locked or unreadable partition fails its
     /// whole batch). Connection problems are thrown.
     private static func countInBatches(
@@ -80,6 +95,29 @@ public enum CatalogReader {
     ) throws(PostgresError) -> [UInt32: DefaultRows] {
         guard defaults.count > 1, connection.transactionStatus == .idle else { return [:] }
         var counted: [UInt32: DefaultRows] = [:]
+        // A default partition of zero blocks holds no row, committed or not: only the others are counted.
+        let names = String(decoding: try! JSONEncoder().encode(defaults.map(\.partition.sql)), as: UTF8.self)
+        let sizes: QueryResult
+        do {
+            sizes = try connection.query(
+                """
+                SELECT s.i::int AS i, pg_relation_size(s.name::regclass) = 0 AS empty
+                FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS s(name, i)
+                """, [.text(names)], purpose: "size \(defaults.count) default partitions")
+        } catch {
+            guard !error.isConnectionProblem else { throw error }
+            return [:]
+        }
+        var occupied: [(oid: UInt32, partition: QualifiedName, key: String)] = []
+        for row in sizes.rows {
+            let entry = defaults[try row.int("i") - 1]
+            if try row.bool("empty") {
+                counted[entry.oid] = DefaultRows(count: 0, oldest: nil, newest: nil)
+            } else {
+                occupied.append(entry)
+            }
+        }
+        let defaults = occupied
         for start in stride(from: 0, to: defaults.count, by: countBatchSize) {
             let batch = defaults[start..<min(start + countBatchSize, defaults.count)]
             let branches = batch.enumerated().map { index, entry in
@@ -130,6 +168,40 @@ public enum CatalogReader {
             }
             throw error
         }
+    }
+
+    /// The fingerprints of the parents `oids`, by OID, in one query.
+    static func fingerprint(of oids: [UInt32], coveringLedger ledger: Bool, on connection: PostgresConnection)
+        throws(PostgresError) -> [UInt32: String]
+    {
+        guard !oids.isEmpty else { return [:] }
+        let retirements =
+            ledger
+            ? ", (SELECT string_agg(r.partition_oid::text, ',' ORDER BY r.partition_oid)"
+                + " FROM \(RetirementLedger.table.sql) r WHERE r.parent_oid = p.oid)" : ""
+        let result = try connection.query(
+            """
+            SELECT p.oid::int8 AS oid, md5(concat_ws('|',
+                (SELECT string_agg(i.inhrelid::text || ':' || i.inhdetachpending::text || ':' || k.relpartbound::text,
+                                   ',' ORDER BY i.inhrelid)
+                 FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid WHERE i.inhparent = p.oid),
+                (SELECT string_agg(a.attname || ':' || a.attgenerated::text || ':' || a.attisdropped::text, ','
+                                   ORDER BY a.attnum)
+                 FROM pg_attribute a WHERE a.attrelid = p.oid AND a.attnum > 0),
+                (SELECT c.reltablespace::text FROM pg_class c WHERE c.oid = p.oid)\(retirements))) AS digest
+            FROM unnest($1::oid[]) AS p(oid)
+            """,
+            [.text("{" + oids.map(String.init).joined(separator: ",") + "}")],
+            purpose: "fingerprint \(oids.count) partitioned tables")
+        var digests: [UInt32: String] = [:]
+        for row in result.rows { digests[UInt32(try row.int64("oid"))] = try row.string("digest") }
+        return digests
+    }
+
+    /// Whether `catalog` still describes its table: its fingerprint, read again, is unchanged.
+    static func stillHolds(_ catalog: TableCatalog, on connection: PostgresConnection) throws(PostgresError) -> Bool {
+        let now = try fingerprint(of: [catalog.oid], coveringLedger: catalog.fingerprint.coversLedger, on: connection)
+        return now[catalog.oid] == catalog.fingerprint.digest
     }
 
     /// Row count and key span of a default partition: of all its rows, or of those whose key is at or

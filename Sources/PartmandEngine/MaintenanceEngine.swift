@@ -223,7 +223,7 @@ public final class MaintenanceEngine: Sendable {
                 logger.error("cannot list pg_partman sets: \(error)")
             }
         }
-        let steady = steadyTables(enabled.filter { $0.engine == .native }, now: now, logger: logger)
+        let survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
         for spec in enabled {
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
@@ -232,8 +232,10 @@ public final class MaintenanceEngine: Sendable {
                 continue
             }
             let tableReport =
-                steady[spec.parent]
-                ?? maintain(spec, now: now, retirementRefusal: retirementRefusal, logger: tableLogger)
+                survey.steady[spec.parent]
+                ?? maintain(
+                    spec, now: now, surveyed: survey.catalogs[spec.parent], retirementRefusal: retirementRefusal,
+                    logger: tableLogger)
             log(tableReport, logger: tableLogger)
             report.tables.append(tableReport)
         }
@@ -241,12 +243,19 @@ public final class MaintenanceEngine: Sendable {
         return report
     }
 
+    /// What one read of every native table found: the reports of the tables whose plan has nothing to
+    /// do (neither locked nor touched), and the catalogs read of the others.
+    private struct Survey {
+        var steady: [QualifiedName: TableReport] = [:]
+        var catalogs: [QualifiedName: TableCatalog] = [:]
+    }
+
     /// Reads the catalog of every native table of `specs` at once (a few queries for all of them, under
-    /// lock_timeout, without retries) and returns the reports of the tables whose plan has nothing to do:
-    /// those are neither locked nor touched. Every other table, and every table this read could not
-    /// cover, is maintained on its own: advisory lock, a fresh read under it, actions.
-    private func steadyTables(_ specs: [TableSpec], now: Date, logger: Logger) -> [QualifiedName: TableReport] {
-        guard !specs.isEmpty else { return [:] }
+    /// lock_timeout, without retries). Tables whose plan has nothing to do are reported from it. Every
+    /// other table, and every table this read could not cover, is maintained on its own: advisory lock,
+    /// the read checked under it (its fingerprint) or done again, actions.
+    private func survey(_ specs: [TableSpec], now: Date, logger: Logger) -> Survey {
+        guard !specs.isEmpty else { return Survey() }
         let catalogs: [QualifiedName: Result<TableCatalog, TableError>]
         do {
             var once = settings
@@ -260,13 +269,16 @@ public final class MaintenanceEngine: Sendable {
             }
         } catch {
             logger.notice("cannot read every table's catalog at once; maintaining them one by one: \(error)")
-            return [:]
+            return Survey()
         }
-        var reports: [QualifiedName: TableReport] = [:]
+        var survey = Survey()
         for spec in specs {
             guard case .success(let catalog) = catalogs[spec.parent] else { continue }
             let plan = Planner.plan(spec, catalog.snapshot, now: now)
-            guard plan.actions.isEmpty else { continue }
+            guard plan.actions.isEmpty else {
+                survey.catalogs[spec.parent] = catalog
+                continue
+            }
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
             var report = TableReport(table: spec.parent, status: .ok)
@@ -276,9 +288,9 @@ public final class MaintenanceEngine: Sendable {
             if let rows = catalog.snapshot.defaultRows, let partition = catalog.snapshot.defaultPartition {
                 warn(rows, in: partition, tableLogger)
             }
-            reports[spec.parent] = report
+            survey.steady[spec.parent] = report
         }
-        return reports
+        return survey
     }
 
     /// Logs what the planner noticed; default-partition rows are reported apart, with what is left.
@@ -298,7 +310,9 @@ public final class MaintenanceEngine: Sendable {
     }
 
     /// One table: advisory lock, snapshot, plan, actions, default-partition check, unlock.
-    private func maintain(_ spec: TableSpec, now: Date, retirementRefusal: String?, logger: Logger) -> TableReport {
+    private func maintain(
+        _ spec: TableSpec, now: Date, surveyed: TableCatalog? = nil, retirementRefusal: String?, logger: Logger
+    ) -> TableReport {
         let started = Date()
         var report = TableReport(table: spec.parent, status: .ok)
         do {
@@ -308,8 +322,8 @@ public final class MaintenanceEngine: Sendable {
                 switch spec.engine {
                 case .native:
                     try maintainLocked(
-                        spec, now: now, retirementRefusal: retirementRefusal, on: connection, report: &report,
-                        logger: logger)
+                        spec, now: now, surveyed: surveyed, retirementRefusal: retirementRefusal, on: connection,
+                        report: &report, logger: logger)
                 case .pgPartman:
                     report.engine = .pgPartman
                     guard let installed = try PartmanExtension.find(on: connection) else {
@@ -356,15 +370,22 @@ public final class MaintenanceEngine: Sendable {
     }
 
     private func maintainLocked(
-        _ spec: TableSpec, now: Date, retirementRefusal: String?, on connection: PostgresConnection,
-        report: inout TableReport, logger: Logger
+        _ spec: TableSpec, now: Date, surveyed: TableCatalog?, retirementRefusal: String?,
+        on connection: PostgresConnection, report: inout TableReport, logger: Logger
     ) throws {
         // Read under lock_timeout too: counting the default partition's rows must not queue
         // behind someone's ACCESS EXCLUSIVE request for long.
         var reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
         reader.sessionTimeouts = true
-        let catalog = try reader.inTransaction("read the catalog of \(spec.parent)") {
-            try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
+        // The pass's first read still holds when nothing changed since (its fingerprint, one query); else
+        // the table is read again, under its lock.
+        let catalog: TableCatalog
+        if let surveyed, try CatalogReader.stillHolds(surveyed, on: connection) {
+            catalog = surveyed
+        } else {
+            catalog = try reader.inTransaction("read the catalog of \(spec.parent)") {
+                try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
+            }
         }
         let plan = Planner.plan(spec, catalog.snapshot, now: now)
         var actions = plan.actions

@@ -90,11 +90,11 @@ enum RetirementLedger {
             purpose: "clear the retirement record of table \(oid)")
     }
 
-    /// The unfinished retirements of the parents `oids`, by parent OID; none when the ledger does not exist.
+    /// The unfinished retirements of the parents `oids`, by parent OID. The ledger must exist (`exists`).
     static func read(parents oids: [UInt32], on connection: PostgresConnection) throws(PostgresError)
         -> [UInt32: [UnfinishedRetirement]]
     {
-        guard !oids.isEmpty, try exists(on: connection) else { return [:] }
+        guard !oids.isEmpty else { return [:] }
         let result = try connection.query(
             """
             SELECT r.parent_oid::int8 AS parent, r.partition_oid::int8 AS oid,

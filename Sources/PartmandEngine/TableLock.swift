@@ -12,22 +12,9 @@ public struct TableLock {
     static let holderPrefix = "partmand: table lock since "
 
     let key: Int64
-
-    /// The lock of the table whose OID is `oid`.
-    public init(parent oid: Int64) {
-        key = Self.keyClass << 32 | oid
-    }
-
-    /// Takes the lock without waiting; true when taken.
-    public func tryAcquire(on connection: PostgresConnection, purpose: String) throws(PostgresError) -> Bool {
-        try connection.query(
-            """
-            SELECT locked, CASE WHEN locked THEN set_config('application_name', $2 || to_char(now() AT TIME ZONE 'UTC',
-                       'YYYY-MM-DD"T"HH24:MI:SS"Z"'), false) END AS marked
-            FROM pg_try_advisory_lock($1::int8) AS locked
-            """, [.text(String(key)), .text(Self.holderPrefix)], purpose: purpose
-        ).rows[0].bool("locked")
-    }
+    /// The session's `application_name`, `lock_timeout` and `statement_timeout` before the lock was
+    /// taken, given back by `release`.
+    private let previous: (applicationName: String, lockTimeout: String, statementTimeout: String)
 
     /// What `acquire` found.
     enum Acquisition {
@@ -44,24 +31,49 @@ public struct TableLock {
     static func acquire(
         _ table: QualifiedName, timeouts: (lock: Duration, statement: Duration)?, on connection: PostgresConnection
     ) throws(PostgresError) -> Acquisition {
+        try acquire(oid: "to_regclass($2)::oid", table.sql, timeouts: timeouts, on: connection)
+    }
+
+    /// Takes the lock of the table whose OID is `oid` without waiting; nil when another session holds it.
+    public static func tryAcquire(parent oid: Int64, on connection: PostgresConnection) throws(PostgresError)
+        -> TableLock?
+    {
+        guard case .acquired(let lock) = try acquire(oid: "$2::oid", String(oid), timeouts: nil, on: connection)
+        else { return nil }
+        return lock
+    }
+
+    private static func acquire(
+        oid expression: String, _ argument: String, timeouts: (lock: Duration, statement: Duration)?,
+        on connection: PostgresConnection
+    ) throws(PostgresError) -> Acquisition {
+        // The settings are read (a materialized CTE, evaluated first) before they are changed.
         let row = try connection.query(
             """
-            SELECT t.oid::int8 AS oid, l.locked,
+            WITH previous AS MATERIALIZED (
+                SELECT current_setting('application_name') AS app, current_setting('lock_timeout') AS lt,
+                       current_setting('statement_timeout') AS st)
+            SELECT t.oid::int8 AS oid, l.locked, p.app, p.lt, p.st,
                    CASE WHEN l.locked THEN set_config('application_name', $3 || to_char(now() AT TIME ZONE 'UTC',
                        'YYYY-MM-DD"T"HH24:MI:SS"Z"'), false) END AS marked,
-                   CASE WHEN l.locked AND $4::text IS NOT NULL THEN set_config('lock_timeout', $4, false) END AS lt,
-                   CASE WHEN l.locked AND $5::text IS NOT NULL THEN set_config('statement_timeout', $5, false) END AS st
-            FROM (SELECT to_regclass($2)::oid AS oid) AS t
+                   CASE WHEN l.locked AND $4::text IS NOT NULL THEN set_config('lock_timeout', $4, false) END AS lt_set,
+                   CASE WHEN l.locked AND $5::text IS NOT NULL THEN set_config('statement_timeout', $5, false) END AS st_set
+            FROM previous AS p
+            CROSS JOIN (SELECT \(expression) AS oid) AS t
             CROSS JOIN LATERAL pg_try_advisory_lock(($1::int8 << 32) | t.oid::int8) AS l(locked)
             """,
             [
-                .text(String(keyClass)), .text(table.sql), .text(holderPrefix),
+                .text(String(keyClass)), .text(argument), .text(holderPrefix),
                 timeouts.map { .text($0.lock.settingText) }, timeouts.map { .text($0.statement.settingText) },
             ],
-            purpose: "lock \(table)"
+            purpose: "lock table \(argument)"
         ).rows[0]
         guard let oid = try row.optionalInt64("oid") else { return .missing }
-        return try row.bool("locked") ? .acquired(TableLock(parent: oid)) : .busy
+        guard try row.bool("locked") else { return .busy }
+        return .acquired(
+            TableLock(
+                key: keyClass << 32 | oid,
+                previous: (try row.string("app"), try row.string("lt"), try row.string("st"))))
     }
 
     /// Releases the lock and gives the session its own `application_name`, `lock_timeout` and
@@ -70,10 +82,13 @@ public struct TableLock {
         guard connection.isOpen else { return }
         _ = try? connection.query(
             """
-            SELECT pg_advisory_unlock($1::int8) AS unlocked,
-                   (SELECT count(set_config(name, reset_val, false)) FROM pg_settings
-                    WHERE name IN ('application_name', 'lock_timeout', 'statement_timeout')) AS reset
-            """, [.text(String(key))], purpose: "unlock table")
+            SELECT pg_advisory_unlock($1::int8), set_config('application_name', $2, false),
+                   set_config('lock_timeout', $3, false), set_config('statement_timeout', $4, false)
+            """,
+            [
+                .text(String(key)), .text(previous.applicationName), .text(previous.lockTimeout),
+                .text(previous.statementTimeout),
+            ], purpose: "unlock table")
     }
 
     /// Who holds the locks of the tables `names`, by name (tables that do not exist are left out).

@@ -120,8 +120,7 @@ public final class TableMigration {
         _ steps: MigrationSteps, on connection: PostgresConnection, runner: TransactionRunner,
         report: inout MigrationReport, logger: Logger
     ) throws {
-        let lock = TableLock(parent: steps.details.oid)
-        guard try lock.tryAcquire(on: connection, purpose: "lock \(steps.table)") else {
+        guard let lock = try TableLock.tryAcquire(parent: steps.details.oid, on: connection) else {
             throw MigrationRefusal(message: "another partmand is working on \(steps.table)")
         }
         defer { lock.release(on: connection) }

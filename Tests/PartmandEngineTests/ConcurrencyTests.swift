@@ -37,7 +37,7 @@ import Testing
         let oid = try fixture.schema.run(
             "SELECT to_regclass($1)::oid::int8 AS oid", [.text(fixture.schema.qualified("events"))]
         ).rows[0].int64("oid")
-        #expect(try TableLock(parent: oid).tryAcquire(on: holding, purpose: "hold lock"))
+        let lock = try #require(try TableLock.tryAcquire(parent: oid, on: holding))
 
         let report = fixture.pass([fixture.spec("events")], at: "2026-11-26T10:00:00Z")
 
@@ -46,7 +46,7 @@ import Testing
         #expect(holder.isPartmand)
         #expect(abs(try #require(holder.heldFor)) < 60)
         // Released, the session gets its own application_name back.
-        TableLock(parent: oid).release(on: holding)
+        lock.release(on: holding)
         let name = try holding.query("SELECT current_setting('application_name') AS n", purpose: "name").rows[0]
         #expect(name["n"] == "partmand")
     }

@@ -72,6 +72,13 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
 
     /// Starts the service; never returns (the process exits on SIGTERM or SIGINT).
     public func run() -> Never {
+        // The handled signals are blocked before any other thread exists, so every thread inherits the
+        // mask and the signal sources receive each one: a signal that the kernel hands to a thread where
+        // it is not blocked meets the SIG_IGN disposition and is lost (seen: a SIGTERM ignored).
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for number in Self.handledSignals { sigaddset(&handled, number) }
+        pthread_sigmask(SIG_BLOCK, &handled, nil)
         queue.async { self.start() }
         dispatchMain()
     }
@@ -207,6 +214,13 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
     }
 
     // MARK: - Signals
+
+    /// The signals the daemon handles (SIGUSR2 only as the debug builds' test hook).
+    #if DEBUG
+        private static let handledSignals = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]
+    #else
+        private static let handledSignals = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
+    #endif
 
     private func installSignalHandlers() {
         var handlers: [(Int32, () -> Void)] = [

@@ -16,8 +16,9 @@ public struct TableCatalog: Sendable {
     var fingerprint: Fingerprint
 }
 
-/// A digest of a parent's partitions (OIDs, bounds, pending detaches), its columns and tablespace and,
-/// when the ledger existed, its recorded retirements.
+/// A digest of a parent's catalog rows and its partitions' (their OIDs, pending detaches, and the
+/// transaction that last wrote each row: any ATTACH, DETACH, column or tablespace change writes one)
+/// and, when the ledger existed, its recorded retirements.
 struct Fingerprint: Sendable, Equatable {
     var digest: String
     var coversLedger: Bool
@@ -182,13 +183,12 @@ public enum CatalogReader {
         let result = try connection.query(
             """
             SELECT p.oid::int8 AS oid, md5(concat_ws('|',
-                (SELECT string_agg(i.inhrelid::text || ':' || i.inhdetachpending::text || ':' || k.relpartbound::text,
-                                   ',' ORDER BY i.inhrelid)
-                 FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid WHERE i.inhparent = p.oid),
-                (SELECT string_agg(a.attname || ':' || a.attgenerated::text || ':' || a.attisdropped::text, ','
-                                   ORDER BY a.attnum)
+                (SELECT c.xmin::text FROM pg_class c WHERE c.oid = p.oid),
+                (SELECT string_agg(a.xmin::text, ',' ORDER BY a.attnum)
                  FROM pg_attribute a WHERE a.attrelid = p.oid AND a.attnum > 0),
-                (SELECT c.reltablespace::text FROM pg_class c WHERE c.oid = p.oid)\(retirements))) AS digest
+                (SELECT string_agg(i.inhrelid::text || ':' || i.inhdetachpending::text || ':' || k.xmin::text,
+                                   ',' ORDER BY i.inhrelid)
+                 FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid WHERE i.inhparent = p.oid)\(retirements))) AS digest
             FROM unnest($1::oid[]) AS p(oid)
             """,
             [.text("{" + oids.map(String.init).joined(separator: ",") + "}")],

@@ -198,6 +198,15 @@ public enum CatalogReader {
         return digests
     }
 
+    /// The partitions (the default one aside) of the parent whose OID is `oid`, in bound order.
+    static func partitions(of oid: UInt32, on connection: PostgresConnection) throws(PostgresError)
+        -> [ExistingPartition]
+    {
+        (try readPartitions(of: [oid], on: connection)[oid] ?? []).filter { !$0.isDefault }
+            .map { ExistingPartition(name: $0.name, range: $0.range, detachPending: $0.detachPending) }
+            .sorted { $0.range.lower < $1.range.lower }
+    }
+
     /// Whether `catalog` still describes its table: its fingerprint, read again, is unchanged.
     static func stillHolds(_ catalog: TableCatalog, on connection: PostgresConnection) throws(PostgresError) -> Bool {
         let now = try fingerprint(of: [catalog.oid], coveringLedger: catalog.fingerprint.coversLedger, on: connection)

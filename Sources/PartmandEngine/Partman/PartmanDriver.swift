@@ -135,19 +135,23 @@ struct PartmanDriver {
             }
         }
 
-        var afterSpec = spec
-        afterSpec.column = inspection.set.control
-        let after = try CatalogReader.read([afterSpec], on: connection)[spec.parent]!.get().snapshot
+        // What pg_partman made and retired: the partitions read again (one query); pg_partman moves no
+        // default-partition rows, so those are counted again only when partmand moved some.
+        let after = try CatalogReader.partitions(of: inspection.catalog.oid, on: connection)
         let beforeNames = Set(before.map(\.name))
-        let afterNames = Set(after.partitions.map(\.name))
-        report.created += after.partitions.filter { !beforeNames.contains($0.name) }.map(\.name)
+        let afterNames = Set(after.map(\.name))
+        report.created += after.filter { !beforeNames.contains($0.name) }.map(\.name)
             .filter { !report.created.contains($0) }
         report.retired += before.filter { !afterNames.contains($0.name) }.map {
             RetiredPartition(
                 name: $0.name, range: $0.range, action: inspection.set.retentionKeepTable ? .detach : .drop,
                 finishPendingDetach: false)
         }
-        if let rows = after.defaultRows, rows.count > 0 {
+        var left = snapshot.defaultRows
+        if report.rowsMoved > 0, let defaultPartition = snapshot.defaultPartition {
+            left = try CatalogReader.defaultRows(in: defaultPartition, key: snapshot.keyColumn, on: connection)
+        }
+        if let rows = left, rows.count > 0 {
             report.defaultRowsLeft = rows
             logger.warning("\(Finding.defaultRows(rows)); they stay in the default partition")
         }

@@ -14,20 +14,24 @@
 #                median and max over the measured start and READY_RUNS more (run_on_start: false, stopped
 #                right after READY)
 #   first pass   ms from exec to the STATUS= datagram that reports the first pass ("last pass …")
-#   RSS          VmRSS (and VmHWM, the peak) from /proc/PID/status right after the first pass and after
-#                IDLE_SECONDS idle; the idle RSS split into Anonymous / file-backed from smaps_rollup;
+#   RSS          VmRSS from /proc/PID/status right after the first pass and after
+#                IDLE_SECONDS idle, and VmHWM (the peak so far) at the end; the idle RSS split into
+#                Anonymous / file-backed from smaps_rollup;
 #                "touched while idle": smaps_rollup's Referenced after the idle window, the accessed bits
 #                having been cleared (/proc/PID/clear_refs) at its start: the pages the idle daemon uses
 #                (all mappings, and only the binary and anonymous memory: shared libraries' accessed bits
 #                are also set by other processes using them, so "all" is an upper bound)
 #   CPU idle     utime+stime (/proc/PID/stat, clock ticks) over the idle window, in seconds per hour;
 #                also the sum of the threads' on-CPU nanoseconds (/proc/PID/task/*/schedstat, precise
-#                but blind to threads that exited in the window) and the context switches per minute
-#                (how often it wakes)
+#                but blind to threads that came or went in the window, "–" then) and the context
+#                switches per minute (how often it wakes); use IDLE_SECONDS=600 for tick resolution
+#                of 0.06 s/h
 #   threads      entries in /proc/PID/task after the idle window
 # Then a per-mapping breakdown of the idle RSS (from /proc/PID/smaps, aggregated: the binary, the
 # Swift runtime, Foundation, ICU, libpq, TLS/Kerberos/LDAP, libsystemd, libc/libstdc++, the heap,
-# malloc arenas, thread stacks), one column per variant.
+# malloc arenas, thread stacks), one column per variant, and the binary's resident pages
+# (/proc/PID/pagemap) by ELF section and by the module of the symbol covering them (nm): for a static
+# build, where the Swift runtime, Foundation and ICU are all in the one mapping.
 #
 # Variants: `release` (swift build -c release, scratch .build-idle, dynamic Swift stdlib: what
 # benchmarks/scale.sh measures), `static` (the same with --static-swift-stdlib, scratch
@@ -35,7 +39,8 @@
 # -z pack-relative-relocs, scratch .build-idle-lld: an experiment, see BENCHMARKS.md), `debug`
 # (swift build, scratch .build-idle).
 # `VARIANT:NAME=VALUE[,NAME=VALUE…]` runs that build with extra environment, e.g.
-# `static:MALLOC_ARENA_MAX=2`. A path to any binary also works (`/usr/bin/partmand`).
+# `static:MALLOC_ARENA_MAX=2` or `static:WATCHDOG_USEC=60000000` (what systemd sets with WatchdogSec=60s).
+# A path to any binary also works (`/usr/bin/partmand`). List a variant several times to repeat it.
 #
 # Environment: VARIANTS (release), IDLE_SECONDS (60), READY_RUNS (5), PORT (54370), SKIP_BUILD (0: build every
 # variant's binary first; 1: use what is there), WORK (a new directory under /tmp; per-variant logs,
@@ -52,6 +57,7 @@ PORT=${PORT:-54370}
 SKIP_BUILD=${SKIP_BUILD:-0}
 WORK=${WORK:-$(mktemp -d /tmp/partmand-idle.XXXXXX)}
 PGDIR=${PGDIR:-/tmp/partmand-idle-pg.$$}
+SOCKDIR=$(mktemp -d /tmp/pmidle.XXXXXX) # the notify sockets: AF_UNIX paths must stay short
 TICK=$(getconf CLK_TCK)
 
 log() { printf '%s\n' "$*" >&2; }
@@ -120,6 +126,7 @@ stop_daemon() {
 cleanup() {
     stop_daemon
     "$repo/scripts/throwaway-pg" stop "$PGDIR" >/dev/null 2>&1 || true
+    rm -rf "$SOCKDIR"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -359,7 +366,7 @@ tables:
 YAML
     chmod 600 "$dir/partmand.yaml"
 
-    local sock="$dir/notify.sock" notes="$dir/notify.log"
+    local sock="$SOCKDIR/$idx.sock" notes="$dir/notify.log"
     start_listener "$sock" "$notes" "$dir/listener.err"
     start_daemon "$bin" "$extra" "$sock" "$dir/partmand.yaml" "$dir/partmand.log" "$dir/exec.t"
 
@@ -370,9 +377,8 @@ YAML
     grep -q 'STATUS=last pass [0-9:]* ok' "$notes" || log "   warning: the first pass did not succeed (see $dir/partmand.log)"
 
     sleep 0.5 # let the pass's worker threads settle
-    local tids0 tids1 pid=$daemon_pid rss_pass hwm_pass threads_pass c0 n0 x0 w0 w1 c1 n1 x1 rss_idle hwm_idle threads_idle
+    local tids0 tids1 pid=$daemon_pid rss_pass threads_pass c0 n0 x0 w0 w1 c1 n1 x1 rss_idle hwm_idle threads_idle
     rss_pass=$(status_kib "$pid" VmRSS)
-    hwm_pass=$(status_kib "$pid" VmHWM)
     threads_pass=$(threads "$pid")
     cp "/proc/$pid/smaps" "$dir/smaps.after-pass"
     # Clear the accessed bits, so that smaps' Referenced at the end is what the idle daemon touched.
@@ -408,15 +414,17 @@ YAML
     sed 's/run_on_start: true/run_on_start: false/' "$dir/partmand.yaml" >"$dir/ready.yaml"
     chmod 600 "$dir/ready.yaml"
     for ((k = 1; k <= READY_RUNS; k++)); do
-        start_listener "$dir/ready.sock" "$dir/ready-$k.notify.log" "$dir/listener.err"
-        start_daemon "$bin" "$extra" "$dir/ready.sock" "$dir/ready.yaml" "$dir/ready-$k.log" "$dir/ready-$k.t"
+        start_listener "$SOCKDIR/$idx-ready.sock" "$dir/ready-$k.notify.log" "$dir/listener.err"
+        start_daemon "$bin" "$extra" "$SOCKDIR/$idx-ready.sock" "$dir/ready.yaml" "$dir/ready-$k.log" "$dir/ready-$k.t"
         tr=$(wait_datagram "$dir/ready-$k.notify.log" '^READY=1' 30) || die "$variant: no READY=1 within 30 s (see $dir/ready-$k.log)"
         tk=$(cat "$dir/ready-$k.t")
         readies="$readies $(ms "$tr" "$tk")"
         stop_daemon
     done
     local ready_median ready_max
+    # shellcheck disable=SC2086 # one number per word
     ready_median=$(printf '%s\n' $readies | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    # shellcheck disable=SC2086
     ready_max=$(printf '%s\n' $readies | sort -n | tail -1)
     log "   READY over $((READY_RUNS + 1)) starts (ms): $readies"
 
@@ -431,7 +439,7 @@ YAML
         ctx_min="–"
     fi
     printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' \
-        "$variant" "$ready_median / $ready_max" "$(ms "$t_pass" "$t0")" "$(mib "$rss_pass")" "$(mib "$hwm_pass")" \
+        "$variant" "$ready_median / $ready_max" "$(ms "$t_pass" "$t0")" "$(mib "$rss_pass")" "$(mib "$hwm_idle")" \
         "$(mib "$rss_idle")" "$(mib "$anon")" "$(mib "$file")" "$(mib "$touched") / $(mib "$own_touched")" "$((c1 - c0))" "$cpu_h" "$ns_h" "$ctx_min" \
         "$threads_pass / $threads_idle" "$(du -k "$bin" | cut -f1)" >>"$WORK/results.psv"
     printf '%s\n' "$dir" >>"$WORK/dirs"

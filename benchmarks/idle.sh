@@ -20,13 +20,16 @@
 #                "touched while idle": smaps_rollup's Referenced after the idle window, the accessed bits
 #                having been cleared (/proc/PID/clear_refs) at its start: the pages the idle daemon uses
 #                (all mappings, and only the binary and anonymous memory: shared libraries' accessed bits
-#                are also set by other processes using them, so "all" is an upper bound)
+#                are also set by other processes using them, so "all" is an upper bound; so are the
+#                binary's while another process runs the same file)
 #   CPU idle     utime+stime (/proc/PID/stat, clock ticks) over the idle window, in seconds per hour;
 #                also the sum of the threads' on-CPU nanoseconds (/proc/PID/task/*/schedstat, precise
 #                but blind to threads that came or went in the window, "–" then) and the context
 #                switches per minute (how often it wakes); use IDLE_SECONDS=600 for tick resolution
 #                of 0.06 s/h
-#   threads      entries in /proc/PID/task after the idle window
+#   threads      entries in /proc/PID/task after the pass and after the idle window
+#   passes       passes that finished during the window: `every 1h` runs on the hour, so a window
+#                across it is not at rest (a warning says so; 0 expected)
 # Then a per-mapping breakdown of the idle RSS (from /proc/PID/smaps, aggregated: the binary, the
 # Swift runtime, Foundation, ICU, libpq, TLS/Kerberos/LDAP, libsystemd, libc/libstdc++, the heap,
 # malloc arenas, thread stacks), one column per variant, and the binary's resident pages
@@ -377,16 +380,20 @@ YAML
     grep -q 'STATUS=last pass [0-9:]* ok' "$notes" || log "   warning: the first pass did not succeed (see $dir/partmand.log)"
 
     sleep 0.5 # let the pass's worker threads settle
-    local tids0 tids1 pid=$daemon_pid rss_pass threads_pass c0 n0 x0 w0 w1 c1 n1 x1 rss_idle hwm_idle threads_idle
+    local passes0 passes tids0 tids1 pid=$daemon_pid rss_pass threads_pass c0 n0 x0 w0 w1 c1 n1 x1 rss_idle hwm_idle threads_idle
     rss_pass=$(status_kib "$pid" VmRSS)
     threads_pass=$(threads "$pid")
     cp "/proc/$pid/smaps" "$dir/smaps.after-pass"
     # Clear the accessed bits, so that smaps' Referenced at the end is what the idle daemon touched.
     echo 1 >"/proc/$pid/clear_refs" 2>/dev/null || true
+    passes0=$(grep -c 'msg="pass finished' "$dir/partmand.log" || true)
     w0=$(now_s); c0=$(cpu_ticks "$pid"); n0=$(sched_ns "$pid"); x0=$(ctx_switches "$pid"); tids0=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' ')
     log "   READY $(ms "$t_ready" "$t0") ms, first pass done $(ms "$t_pass" "$t0") ms, RSS $(mib "$rss_pass") MiB; idle for ${IDLE_SECONDS} s ..."
     sleep "$IDLE_SECONDS"
     kill -0 "$pid" 2>/dev/null || die "$variant: partmand exited while idle (see $dir/partmand.log)"
+    passes=$(($(grep -c 'msg="pass finished' "$dir/partmand.log" || true) - passes0))
+    # `every 1h` runs on the hour: a window across it includes a pass, which is not rest.
+    [ "$passes" = 0 ] || log "   warning: $passes pass(es) ran during the idle window; its CPU and touched pages include them"
     c1=$(cpu_ticks "$pid"); n1=$(sched_ns "$pid"); x1=$(ctx_switches "$pid"); tids1=$(ls "/proc/$pid/task" | sort -n | tr '\n' ' '); w1=$(now_s)
     rss_idle=$(status_kib "$pid" VmRSS)
     hwm_idle=$(status_kib "$pid" VmHWM)
@@ -438,10 +445,10 @@ YAML
         ns_h="– (threads changed)"
         ctx_min="–"
     fi
-    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' \
+    printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' \
         "$variant" "$ready_median / $ready_max" "$(ms "$t_pass" "$t0")" "$(mib "$rss_pass")" "$(mib "$hwm_idle")" \
         "$(mib "$rss_idle")" "$(mib "$anon")" "$(mib "$file")" "$(mib "$touched") / $(mib "$own_touched")" "$((c1 - c0))" "$cpu_h" "$ns_h" "$ctx_min" \
-        "$threads_pass / $threads_idle" "$(du -k "$bin" | cut -f1)" >>"$WORK/results.psv"
+        "$threads_pass / $threads_idle" "$passes" "$(du -k "$bin" | cut -f1)" >>"$WORK/results.psv"
     printf '%s\n' "$dir" >>"$WORK/dirs"
 }
 
@@ -458,8 +465,8 @@ echo "partmand run at rest: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($cpu), 
     "PostgreSQL $server_version (local socket), $(swift --version 2>/dev/null | head -1 | sed 's/ (.*//');" \
     "schedule every 1h, run_on_start; idle window ${IDLE_SECONDS} s; CLK_TCK $TICK"
 echo
-echo "| variant | READY, ms from exec (median / max of READY_RUNS+1 starts) | first pass done (ms) | RSS after pass (MiB) | peak RSS (MiB) | RSS idle (MiB) | of which anonymous | of which file-backed | touched while idle, MiB (all / binary+anonymous) | CPU ticks idle | CPU idle (s/h, ticks) | CPU idle (s/h, schedstat) | context switches / min | threads (after pass / idle) | binary (KiB) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| variant | READY, ms from exec (median / max of READY_RUNS+1 starts) | first pass done (ms) | RSS after pass (MiB) | peak RSS (MiB) | RSS idle (MiB) | of which anonymous | of which file-backed | touched while idle, MiB (all / binary+anonymous) | CPU ticks idle | CPU idle (s/h, ticks) | CPU idle (s/h, schedstat) | context switches / min | threads (after pass / idle) | passes in the window | binary (KiB) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'|' '{ o = "|"; for (i = 1; i <= NF; i++) o = o " " $i " |"; print o }' "$WORK/results.psv"
 echo
 echo "Idle RSS by mapping (MiB; from /proc/PID/smaps, Rss summed per category; anonymous part in parentheses):"

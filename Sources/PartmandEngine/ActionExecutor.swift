@@ -71,11 +71,8 @@ final class ActionExecutor {
     /// table with nothing to move is empty, so ATTACH's check of it costs nothing and no CHECK is made.
     private func create(_ new: NewPartition) throws -> Int {
         try inTransaction("create partition \(new.name)") {
-            let text = { (bound: RangeBound) in
-                bound.date.map { PostgresValue.text(self.snapshot.keyType.text(for: $0)) }
-            }
-            var sql = "SELECT quote_literal($1::text) AS lower, quote_literal($2::text) AS upper"
-            var parameters: [PostgresValue?] = [text(new.range.lower), text(new.range.upper)]
+            var sql = "SELECT \(BoundLiterals.selectList)"
+            var parameters = BoundLiterals.parameters(new.range, keyType: snapshot.keyType)
             if let defaultPartition {
                 let range = keyConditions(new.range, after: parameters.count)
                 sql += ", EXISTS (SELECT 1 FROM \(defaultPartition.sql) WHERE \(range.sql)) AS occupied"
@@ -84,7 +81,7 @@ final class ActionExecutor {
             let probe = try connection.query(
                 sql, parameters, purpose: "quote the bounds of \(new.name), probe the default partition"
             ).rows[0]
-            let bounds = BoundLiterals(lowerValue: probe["lower"], upperValue: probe["upper"])
+            let bounds = BoundLiterals(probe)
             let occupied = defaultPartition != nil && probe["occupied"] == "t"
             try connection.execute(
                 "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(PartitionDDL.likeOptions))\(tablespaceClause)",

@@ -25,11 +25,23 @@ package struct BoundLiterals: Sendable {
     package init(_ range: PartitionRange, keyType: PartitionKeyType, on connection: PostgresConnection)
         throws(PostgresError)
     {
-        let text = { (bound: RangeBound) in bound.date.map { PostgresValue.text(keyType.text(for: $0)) } }
         let row = try connection.query(
-            "SELECT quote_literal($1::text) AS lower, quote_literal($2::text) AS upper",
-            [text(range.lower), text(range.upper)], purpose: "quote partition bounds"
+            "SELECT \(Self.selectList)", Self.parameters(range, keyType: keyType), purpose: "quote partition bounds"
         ).rows[0]
+        self.init(row)
+    }
+
+    /// The select list that quotes a range's bounds, from `parameters` as `$1` and `$2`; a query may
+    /// select more after it (numbering its own parameters from `$3`) and read the bounds with `init(_:)`.
+    package static let selectList = "quote_literal($1::text) AS lower, quote_literal($2::text) AS upper"
+
+    /// `$1` and `$2` of `selectList`: the bounds of `range` as text of a `keyType` key (NULL when infinite).
+    package static func parameters(_ range: PartitionRange, keyType: PartitionKeyType) -> [PostgresValue?] {
+        [range.lower, range.upper].map { bound in bound.date.map { PostgresValue.text(keyType.text(for: $0)) } }
+    }
+
+    /// The bounds a `selectList` query returned.
+    package init(_ row: Row) {
         self.init(lowerValue: row["lower"], upperValue: row["upper"])
     }
 

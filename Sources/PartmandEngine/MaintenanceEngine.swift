@@ -158,9 +158,13 @@ public final class MaintenanceEngine: Sendable {
     /// than five minutes from the server's clock refuses to run at all; with `.given`, such a pass creates
     /// partitions as usual but refuses every retirement (each affected table fails, saying why), unless
     /// `retireAnyway`.
-    public func runPass(_ specs: [TableSpec], now: Date, clock: PassClock, runID: String = RunID.make())
-        -> PassReport
-    {
+    ///
+    /// `tableFinished` is called with each table's report as soon as the table is done (from the
+    /// thread that maintained it), for whoever records progress; it must not throw or block for long.
+    public func runPass(
+        _ specs: [TableSpec], now: Date, clock: PassClock, runID: String = RunID.make(),
+        tableFinished: (@Sendable (TableReport) -> Void)? = nil
+    ) -> PassReport {
         let started = Date()
         var logger = self.logger
         logger[metadataKey: "run_id"] = "\(runID)"
@@ -237,6 +241,7 @@ public final class MaintenanceEngine: Sendable {
                     spec, now: now, surveyed: survey.catalogs[spec.parent], retirementRefusal: retirementRefusal,
                     logger: tableLogger)
             log(tableReport, logger: tableLogger)
+            tableFinished?(tableReport)
             report.tables.append(tableReport)
         }
         report.duration = .since(started)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PartmandEngine
+import PartmandRuntime
 
 /// `partmand once`: one maintenance pass, then exit.
 struct OnceCommand: ParsableCommand {
@@ -47,7 +48,7 @@ struct OnceCommand: ParsableCommand {
 
     private static func pass(_ context: TableCommandContext, allowRetireAtNow: Bool) throws {
         let clock: PassClock = context.nowFromClock ? .system : .given(retireAnyway: allowRetireAtNow)
-        let report = context.runtime.engine.runPass(context.specs, now: context.now, clock: clock)
+        let report = context.runtime.runPass(context.specs, now: context.now, clock: clock, trigger: .once)
         if let unreachable = report.unreachable {
             printError("database unreachable: \(unreachable.message)")
             throw ExitCode.unavailable

@@ -3,7 +3,8 @@ import Logging
 import PartmandEngine
 import PartmandRuntime
 
-/// `partmand setup`: registers `engine: pg_partman` tables with pg_partman and creates native parents.
+/// `partmand setup`: registers `engine: pg_partman` tables with pg_partman, creates native parents and the run
+/// history table.
 struct SetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
@@ -11,7 +12,8 @@ struct SetupCommand: ParsableCommand {
         discussion: """
             Creates the pg_partman extension when pg_partman.create_extension is true, calls create_parent with \
             the installed version's signature, then sets premake, retention, retention_keep_table and \
-            infinite_time_partitions. Idempotent: a second run changes nothing. A set registered with other \
+            infinite_time_partitions. With history: configured, creates the run history table and its partitions. \
+            Idempotent: a second run changes nothing. A set registered with other \
             settings is only updated with --update, after showing the difference.
 
             Exit status: 0 done (or nothing to do), 1 some table could not be set up, 69 database unreachable, \
@@ -34,11 +36,18 @@ struct SetupCommand: ParsableCommand {
         let specs = try config.tables(named: table)
         let runtime = Runtime(config, logger: Logger(label: "partmand"))
         defer { runtime.pool.close() }
-        let steps: [PartmanSetup.Step]
+        // The run history table (history:), when selected: created with partmand's own definition.
+        let historySpec = config.history.flatMap { history in specs.first { $0.parent == history.table } }
+        var steps: [PartmanSetup.Step]
         do {
             steps = try runtime.pool.withConnection { connection in
                 try PartmanSetup(connection: connection, options: config.partman, dryRun: dryRun, update: update)
-                    .run(specs)
+                    .run(specs.filter { $0.parent != historySpec?.parent })
+            }
+            if let historySpec {
+                steps =
+                    try HistorySetup.run(historySpec, dryRun: dryRun, pool: runtime.pool, engine: runtime.engine)
+                    + steps
             }
         } catch {
             printError("setup failed: \(error)")

@@ -48,6 +48,7 @@ public enum ConfigLoader {
         }
         let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
             "database", "maintenance", "schedule", "log", "health", "tables", "engine", "pg_partman", "metrics",
+            "history",
         ])
         var database = try top["database"].map(parseDatabase) ?? Self.defaultDatabase
         if let url = environment["PARTMAND_DATABASE_URL"], !url.isEmpty {
@@ -67,6 +68,7 @@ public enum ConfigLoader {
         configuration.engine = engine
         if let health = top["health"] { configuration.health = try parseHealth(health) }
         if let metrics = top["metrics"] { configuration.metrics = try parseMetrics(metrics) }
+        if let history = top["history"], !history.isNull { configuration.history = try parseHistory(history) }
         configuration.partman = try top["pg_partman"].map(parsePartman) ?? PartmanOptions()
         let tablesNode = top["tables"]
         if let tablesNode, !tablesNode.isNull {
@@ -78,7 +80,31 @@ public enum ConfigLoader {
             throw tablesNode?.error("empty: \(message)")
                 ?? ConfigError(file: file, line: nil, key: "tables", message: "missing: \(message)")
         }
+        if let history = configuration.history {
+            try addHistoryTable(history, to: &configuration, tablesNode: tablesNode)
+        }
         return configuration
+    }
+
+    /// Puts the history table first in the tables to maintain, so that each pass makes its partitions
+    /// before it writes rows; when `tables:` lists it, checks that entry instead.
+    private static func addHistoryTable(
+        _ history: HistorySettings, to configuration: inout PartmandConfiguration, tablesNode: ConfigNode?
+    ) throws(ConfigError) {
+        guard let index = configuration.tables.firstIndex(where: { $0.parent == history.table }) else {
+            configuration.tables.insert(history.spec, at: 0)
+            return
+        }
+        let listed = configuration.tables[index]
+        if listed.engine != .native || listed.column != RunHistoryTable.keyColumn {
+            let message =
+                "\(history.table) is the history table (history.table): list it with engine: native and "
+                + "column: \(RunHistoryTable.keyColumn), or leave it out (partmand then maintains it itself)"
+            let element = try tablesNode?.sequence()[index]
+            throw element?.error(message)
+                ?? ConfigError(file: configuration.source, line: nil, key: "history.table", message: message)
+        }
+        configuration.history?.listedInTables = true
     }
 
     static let defaultDatabase = DatabaseSettings(conninfo: "", poolSize: 2, connectTimeout: 10, fromEnvironment: false)
@@ -214,6 +240,35 @@ public enum ConfigLoader {
             switch ListenAddress.parse(try value.string()) {
             case .success(let address): settings.listen = address
             case .failure(let error): throw value.error(error.reason)
+            }
+        }
+        return settings
+    }
+
+    private static func parseHistory(_ node: ConfigNode) throws(ConfigError) -> HistorySettings {
+        let keys = try node.mapping(allowed: ["table", "retention"])
+        guard let tableNode = keys["table"], !tableNode.isNull else {
+            throw node.error("missing required key 'table' (e.g. table: partmand.maintenance_log)")
+        }
+        let tableName = try tableNode.string()
+        let table: QualifiedName
+        do {
+            table = try QualifiedName(parsing: tableName)
+        } catch {
+            throw tableNode.error(error.description)
+        }
+        var settings = HistorySettings(table: table)
+        if let value = keys["retention"] {
+            if value.isNull {
+                settings.retention = nil
+            } else {
+                let retention = try parseInterval(value)
+                guard !retention.isShorter(than: RunHistoryTable.interval) else {
+                    throw value.error(
+                        "\(retention) is shorter than one partition of the history table "
+                            + "(\(RunHistoryTable.interval)): make it at least \(RunHistoryTable.interval)")
+                }
+                settings.retention = retention
             }
         }
         return settings

@@ -45,6 +45,15 @@ public enum ConfigRendering {
             "metrics:",
             "  listen: " + (config.metrics.listen.map { quote($0.description) } ?? "null  # no /metrics, /healthz"),
         ]
+        if let history = config.history {
+            lines += [
+                "history:",
+                "  table: \(quote(history.table.description))",
+                "  retention: " + (history.retention.map { $0.description } ?? "null  # keep everything"),
+            ]
+        } else {
+            lines.append("history: null  # no run history")
+        }
         let p = config.partman
         lines += [
             "engine: \(config.engine.rawValue)",
@@ -56,6 +65,9 @@ public enum ConfigRendering {
         ]
         lines.append(config.tables.isEmpty ? "tables: []" : "tables:")
         for table in config.tables {
+            if let history = config.history, !history.listedInTables, table.parent == history.table {
+                lines.append("  # the history table (history:), maintained by partmand")
+            }
             lines += [
                 "  - table: \(quote(table.parent.description))",
                 "    column: \(quote(table.column))",

@@ -13,6 +13,9 @@ public struct PartmandConfiguration: Sendable {
     public var health = HealthSettings()
     /// The `metrics:` section: `/metrics` and `/healthz` over HTTP (`partmand run` only).
     public var metrics = MetricsSettings()
+    /// The `history:` section: the run history table; nil when off.
+    public var history: HistorySettings?
+    /// The tables to maintain; with `history:`, the history table first (unless `tables:` lists it).
     public var tables: [TableSpec]
     /// The `pg_partman:` section.
     public var partman: PartmanOptions = PartmanOptions()

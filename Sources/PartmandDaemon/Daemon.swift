@@ -164,7 +164,8 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
         let clock = self.clock
         observatory.passStarted(at: clock.now())
         passQueue.async { [unowned self] in
-            let report = runtime.engine.runPass(tables, now: clock.now(), clock: .system, runID: runID)
+            let report = runtime.runPass(
+                tables, now: clock.now(), clock: .system, runID: runID, trigger: PassTrigger(schedulerReason: reason))
             queue.async {
                 self.passRuntime = nil
                 let now = clock.now()

@@ -21,8 +21,9 @@ final class CLIFixture {
     }
 
     /// Writes the configuration: the test server, `maintenance` keys, and one table entry per
-    /// `tables` element (its YAML lines after `- table: schema.name`).
-    func configure(maintenance: [String: String] = [:], tables: [String: [String]]) throws {
+    /// `tables` element (its YAML lines after `- table: schema.name`), then the lines of `sections` (other
+    /// top-level sections, as written).
+    func configure(maintenance: [String: String] = [:], tables: [String: [String]], sections: [String] = []) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes
         var lines = ["database:", "  conninfo: " + String(decoding: try encoder.encode(conninfo), as: UTF8.self)]
@@ -35,6 +36,7 @@ final class CLIFixture {
             lines.append("  - table: \(schema.name).\(table)")
             lines += tables[table]!.map { "    " + $0 }
         }
+        lines += sections
         configPath = try scratch.write("partmand.yaml", lines.joined(separator: "\n") + "\n")
     }
 

@@ -40,7 +40,8 @@ private let badConfigs: [BadConfig] = [
     // Unknown keys.
     BadConfig(
         "unknown top-level key", "databse:\n  url: postgres://h/db\n" + table, at: 1, 1, key: "databse",
-        "unknown key (known keys: database, engine, health, log, maintenance, metrics, pg_partman, schedule, tables)"),
+        "unknown key (known keys: database, engine, health, history, log, maintenance, metrics, pg_partman, schedule, tables)"
+    ),
     BadConfig(
         "unknown database key", "database:\n  urll: postgres://h/db\n" + table, at: 2, 3, key: "database.urll",
         "unknown key"),

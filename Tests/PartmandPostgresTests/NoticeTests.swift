@@ -1,5 +1,6 @@
 import Logging
 import PartmandPostgres
+import PartmandTestSupport
 import Testing
 
 @Suite("notices")

@@ -1,21 +1,22 @@
 import Foundation
 import Logging
-import PartmandTestSupport
 
 /// A log handler that keeps every entry in memory, for assertions.
-struct RecordingLogHandler: LogHandler {
+public struct RecordingLogHandler: LogHandler {
     /// One recorded log call.
-    struct Entry: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: Logger.Metadata
+    public struct Entry: Sendable {
+        public let level: Logger.Level
+        public let message: String
+        public let metadata: Logger.Metadata
     }
 
     /// The shared, thread-safe store of entries.
-    final class Store: Sendable {
+    public final class Store: Sendable {
         private let storage = LockedBox<[Entry]>([])
 
-        var entries: [Entry] { storage.value }
+        public init() {}
+
+        public var entries: [Entry] { storage.value }
 
         func append(_ entry: Entry) {
             storage.mutate { $0.append(entry) }
@@ -23,15 +24,19 @@ struct RecordingLogHandler: LogHandler {
     }
 
     let store: Store
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .trace
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public init(store: Store) {
+        self.store = store
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         store.append(
             Entry(
                 level: event.level,
@@ -42,7 +47,7 @@ struct RecordingLogHandler: LogHandler {
     }
 
     /// A logger writing into a new store.
-    static func logger() -> (Logger, Store) {
+    public static func logger() -> (Logger, Store) {
         let store = Store()
         return (Logger(label: "partmand.tests.recording") { _ in RecordingLogHandler(store: store) }, store)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PartmandCore
 import PartmandPostgres
+import Synchronization
 
 /// Runs maintenance passes: for each table, takes its advisory lock, reads the catalog, plans and
 /// executes. One table's failure never stops the others.
@@ -224,21 +225,43 @@ public final class MaintenanceEngine: Sendable {
             }
         }
         let survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
-        for spec in enabled {
+        // Tables whose first read says they only need new partitions are maintained side by side, one per
+        // pooled connection; the others (retirements wait for older transactions, pg_partman maintains one
+        // set at a time) one after another.
+        let results = Mutex([TableReport?](repeating: nil, count: enabled.count))
+        let maintainOne = { (index: Int) in
+            let spec = enabled[index]
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
-            if stopSignal.isStopped {
-                report.tables.append(TableReport(table: spec.parent, status: .skipped("shutting down")))
-                continue
-            }
-            let tableReport =
-                survey.steady[spec.parent]
-                ?? maintain(
+            let tableReport: TableReport
+            if let steady = survey.steady[spec.parent] {
+                tableReport = steady
+            } else if self.stopSignal.isStopped {
+                results.withLock { $0[index] = TableReport(table: spec.parent, status: .skipped("shutting down")) }
+                return
+            } else {
+                tableReport = self.maintain(
                     spec, now: now, surveyed: survey.catalogs[spec.parent], retirementRefusal: retirementRefusal,
                     logger: tableLogger)
-            log(tableReport, logger: tableLogger)
-            report.tables.append(tableReport)
+            }
+            self.log(tableReport, logger: tableLogger)
+            tableFinished?(tableReport)
+            results.withLock { $0[index] = tableReport }
         }
+        let side = enabled.indices.filter { survey.onlyCreates.contains(enabled[$0].parent) }
+        let sideSet = Set(side)
+        let next = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(pool.size, side.count))) { _ in
+            while let index = next.withLock({ position -> Int? in
+                guard position < side.count else { return nil }
+                defer { position += 1 }
+                return side[position]
+            }) {
+                maintainOne(index)
+            }
+        }
+        for index in enabled.indices where !sideSet.contains(index) { maintainOne(index) }
+        report.tables = results.withLock { $0.compactMap { $0 } }
         report.duration = .since(started)
         return report
     }
@@ -248,6 +271,8 @@ public final class MaintenanceEngine: Sendable {
     private struct Survey {
         var steady: [QualifiedName: TableReport] = [:]
         var catalogs: [QualifiedName: TableCatalog] = [:]
+        /// Tables whose plan only creates partitions (no retirement): safe to maintain side by side.
+        var onlyCreates: Set<QualifiedName> = []
     }
 
     /// Reads the catalog of every native table of `specs` at once (a few queries for all of them, under
@@ -277,6 +302,7 @@ public final class MaintenanceEngine: Sendable {
             let plan = Planner.plan(spec, catalog.snapshot, now: now)
             guard plan.actions.isEmpty else {
                 survey.catalogs[spec.parent] = catalog
+                if !plan.actions.contains(where: \.isRetirement) { survey.onlyCreates.insert(spec.parent) }
                 continue
             }
             var tableLogger = logger

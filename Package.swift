@@ -10,6 +10,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // System libraries.
@@ -94,10 +97,29 @@ let package = Package(
             ]
         ),
 
+        // What `partmand run` tells monitoring: the Prometheus registry, the health verdict, and the
+        // small HTTP server (SwiftNIO) that serves /metrics and /healthz from memory.
+        .target(
+            name: "PartmandObservability",
+            dependencies: [
+                "PartmandConfig",
+                "PartmandCore",
+                "PartmandEngine",
+                "PartmandTime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // The long-running service: Dispatch timers, signals, reload, retries, watchdog.
         .target(
             name: "PartmandDaemon",
             dependencies: [
+                "PartmandObservability",
                 "PartmandCore",
                 "PartmandRuntime",
                 "PartmandTime",
@@ -119,6 +141,7 @@ let package = Package(
                 "PartmandConfig",
                 "PartmandEngine",
                 "PartmandMigration",
+                "PartmandObservability",
                 "PartmandPostgres",
                 "PartmandSystemd",
                 "PartmandDaemon",
@@ -140,6 +163,12 @@ let package = Package(
         .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore", "PartmandTime"]),
         .testTarget(name: "PartmandConfigTests", dependencies: ["PartmandConfig"]),
         .testTarget(name: "PartmandMigrationTests", dependencies: ["PartmandMigration", "PartmandCore"]),
+        .testTarget(
+            name: "PartmandObservabilityTests",
+            dependencies: [
+                "PartmandObservability", "PartmandEngine", "PartmandCore", "PartmandConfig", "PartmandTestSupport",
+            ]
+        ),
         // Integration tests (real PostgreSQL 15, see scripts/test).
         .testTarget(
             name: "PartmandPostgresTests",

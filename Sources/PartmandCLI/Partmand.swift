@@ -14,7 +14,7 @@ public struct Partmand: ParsableCommand {
         version: "partmand \(PartmandVersion.description)",
         subcommands: [
             OnceCommand.self, PlanCommand.self, RunCommand.self, ScheduleCommand.self, SetupCommand.self,
-            ConfigCommand.self, HealthCommand.self, MigrateCommand.self,
+            ConfigCommand.self, HealthCommand.self, HealthzCommand.self, MigrateCommand.self,
         ])
 
     public init() {}

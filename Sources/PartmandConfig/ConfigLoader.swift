@@ -47,7 +47,7 @@ public enum ConfigLoader {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid YAML: \(error)")
         }
         let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: [
-            "database", "maintenance", "schedule", "log", "health", "tables", "engine", "pg_partman",
+            "database", "maintenance", "schedule", "log", "health", "tables", "engine", "pg_partman", "metrics",
         ])
         var database = try top["database"].map(parseDatabase) ?? Self.defaultDatabase
         if let url = environment["PARTMAND_DATABASE_URL"], !url.isEmpty {
@@ -66,6 +66,7 @@ public enum ConfigLoader {
         )
         configuration.engine = engine
         if let health = top["health"] { configuration.health = try parseHealth(health) }
+        if let metrics = top["metrics"] { configuration.metrics = try parseMetrics(metrics) }
         configuration.partman = try top["pg_partman"].map(parsePartman) ?? PartmanOptions()
         let tablesNode = top["tables"]
         if let tablesNode, !tablesNode.isNull {
@@ -202,6 +203,19 @@ public enum ConfigLoader {
         let keys = try node.mapping(allowed: ["held_lock_warning"])
         var settings = HealthSettings()
         if let value = keys["held_lock_warning"] { settings.heldLockWarning = try parsePositiveDuration(value) }
+        return settings
+    }
+
+    private static func parseMetrics(_ node: ConfigNode) throws(ConfigError) -> MetricsSettings {
+        guard !node.isNull else { return MetricsSettings() }
+        let keys = try node.mapping(allowed: ["listen"])
+        var settings = MetricsSettings()
+        if let value = keys["listen"], !value.isNull {
+            switch ListenAddress.parse(try value.string()) {
+            case .success(let address): settings.listen = address
+            case .failure(let error): throw value.error(error.reason)
+            }
+        }
         return settings
     }
 

@@ -42,6 +42,8 @@ public enum ConfigRendering {
             "  format: \(config.log.format.rawValue)",
             "health:",
             "  held_lock_warning: \(duration(config.health.heldLockWarning))",
+            "metrics:",
+            "  listen: " + (config.metrics.listen.map { quote($0.description) } ?? "null  # no /metrics, /healthz"),
         ]
         let p = config.partman
         lines += [

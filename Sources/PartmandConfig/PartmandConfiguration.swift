@@ -11,6 +11,8 @@ public struct PartmandConfiguration: Sendable {
     public var log: LogSettings
     /// Thresholds of `partmand health`.
     public var health = HealthSettings()
+    /// The `metrics:` section: `/metrics` and `/healthz` over HTTP (`partmand run` only).
+    public var metrics = MetricsSettings()
     public var tables: [TableSpec]
     /// The `pg_partman:` section.
     public var partman: PartmanOptions = PartmanOptions()

@@ -4,6 +4,7 @@ import Logging
 import PartmandConfig
 import PartmandCore
 import PartmandEngine
+import PartmandObservability
 import PartmandRuntime
 import PartmandSystemd
 import PartmandTime
@@ -49,6 +50,8 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
     private let queue = DispatchQueue(label: "partmand.scheduler")
     private let passQueue = DispatchQueue(label: "partmand.pass")
     private let heartbeat: Heartbeat
+    /// What /metrics and /healthz show, kept up to date from here.
+    private let observatory: Observatory
 
     // Scheduler-queue state.
     private var machine: SchedulerStateMachine
@@ -59,15 +62,29 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
     private var replacedRuntimes: [Runtime] = []
     private var sources: [DispatchSourceProtocol] = []
     private var runTimer: DispatchSourceTimer?
+    /// The /metrics and /healthz server, made when an address is first configured.
+    private var monitoringServer: MonitoringServer?
 
     public init(config: PartmandConfiguration, options: Options, logger: Logger) {
         self.options = options
         self.logger = logger
-        heartbeat = Heartbeat(monotonic: options.clock.monotonic)
+        let heartbeat = Heartbeat(monotonic: options.clock.monotonic)
+        self.heartbeat = heartbeat
+        observatory = Observatory(
+            startedAt: options.clock.now(), heartbeatAge: { heartbeat.age }, now: options.clock.now)
         machine = SchedulerStateMachine(
             configuration: config, configurationPath: options.configPath, systemZone: options.systemZone,
             logLevel: logger.logLevel, logLevelFixed: options.logLevelFixed, seed: .random(in: .min ... .max))
-        runtime = Runtime(config, logger: logger)
+        runtime = Runtime(config, logger: Self.engineLogger(logger, observatory))
+    }
+
+    /// The logger the engine gets: the daemon's, with its lock-timeout retries counted for /metrics.
+    private static func engineLogger(_ logger: Logger, _ observatory: Observatory) -> Logger {
+        var engineLogger = Logger(label: logger.label) { _ in
+            LockRetryCounter(wrapping: logger.handler, metrics: observatory.metrics)
+        }
+        engineLogger.logLevel = logger.logLevel
+        return engineLogger
     }
 
     /// Starts the service; never returns (the process exits on SIGTERM or SIGINT).
@@ -101,7 +118,9 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
         for action in actions {
             switch action {
             case .startPass(let tables, let reason): startPass(tables, reason: reason)
-            case .arm(let instant): arm(at: instant)
+            case .arm(let instant):
+                arm(at: instant)
+                observatory.scheduled(nextRun: machine.nextRun, nextRetry: machine.retries.earliest)
             case .notify(let notification): notify(notification)
             case .log(let level, let message, let metadata):
                 logger.log(level: level, "\(message)", metadata: metadata.mapValues { .string($0) })
@@ -112,7 +131,8 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
                 perform(machine.configurationLoaded(result, now: clock.now()))
             case .replaceRuntime(let keepPrevious):
                 let previous = runtime
-                runtime = Runtime(machine.configuration, logger: logger)
+                runtime = Runtime(machine.configuration, logger: Self.engineLogger(logger, observatory))
+                observatory.configured(machine.configuration)
                 if keepPrevious { replacedRuntimes.append(previous) } else { previous.pool.close() }
             case .setLogLevel(let level): logger.logLevel = level
             case .closeReplacedRuntimes:
@@ -126,8 +146,10 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
                 queue.asyncAfter(deadline: .now() + timeout.timeInterval) { [unowned self] in
                     perform(machine.shutdownDeadlinePassed())
                 }
+            case .serveMetrics(let address): serveMetrics(on: address)
             case .cancelTimer: runTimer?.cancel()
             case .exit(let status):
+                monitoringServer?.stop()
                 if status == 0 { runtime.pool.close() }
                 exit(status)
             }
@@ -140,12 +162,37 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
         let runID = RunID.make()
         logger.info("pass starting", metadata: ["reason": "\(reason)", "run_id": "\(runID)"])
         let clock = self.clock
+        observatory.passStarted(at: clock.now())
         passQueue.async { [unowned self] in
             let report = runtime.engine.runPass(tables, now: clock.now(), clock: .system, runID: runID)
             queue.async {
                 self.passRuntime = nil
-                self.perform(self.machine.passFinished(report, now: clock.now()))
+                let now = clock.now()
+                self.observatory.passFinished(report, tables: tables, at: now)
+                self.perform(self.machine.passFinished(report, now: now))
             }
+        }
+    }
+
+    /// Binds, rebinds or closes the /metrics and /healthz server. An address that cannot be bound is
+    /// logged; the server keeps the old one when it can (see `MonitoringServer.listen(on:)`).
+    private func serveMetrics(on address: ListenAddress?) {
+        guard address != nil || monitoringServer != nil else { return }
+        let server = monitoringServer ?? MonitoringServer(observatory: observatory, logger: logger)
+        monitoringServer = server
+        let previous = server.address
+        do {
+            try server.listen(on: address)
+            if let address, address != previous {
+                logger.notice("serving /metrics and /healthz", metadata: ["listen": "\(address)"])
+            } else if address == nil, let previous {
+                logger.notice("no longer serving /metrics and /healthz", metadata: ["listen": "\(previous)"])
+            }
+        } catch {
+            let now = server.address.map { "still serving on \($0)" } ?? "not serving /metrics and /healthz"
+            logger.error(
+                "cannot listen on \(address.map { "\($0)" } ?? "-"): \(error); \(now)",
+                metadata: ["listen": "\(address.map { "\($0)" } ?? "")"])
         }
     }
 

@@ -46,6 +46,10 @@ struct SchedulerStateMachine {
         case cancelPass
         /// Call `shutdownDeadlinePassed` after this long.
         case startShutdownDeadline(Duration)
+        /// Serve /metrics and /healthz on this address (none: stop serving). Asked at start when one
+        /// is configured and after every accepted reload while one is or was: the server rebinds only
+        /// when the address changed, and tries again an address it could not bind before.
+        case serveMetrics(ListenAddress?)
         /// Stop the run timer.
         case cancelTimer
         /// Close the connections and exit with this status.
@@ -117,6 +121,8 @@ struct SchedulerStateMachine {
                     "config": configuration.source, "tables": "\(configuration.tables.count)",
                     "next_run": "\(nextRun)",
                 ]))
+        // Listening before READY: once systemd says started, /healthz answers.
+        if let listen = configuration.metrics.listen { actions.append(.serveMetrics(listen)) }
         actions.append(.notify(.ready("partmand \(PartmandVersion.description); " + statusText)))
         if configuration.schedule.runOnStart { actions += startPass(configuration.tables, reason: "start") }
         return actions
@@ -224,8 +230,10 @@ struct SchedulerStateMachine {
             logLevel = fresh.log.level
             actions += [.setLogLevel(logLevel), .log(.notice, "log level is now \(logLevel)")]
         }
+        let servedMetrics = configuration.metrics.listen
         configuration = fresh
         actions.append(.replaceRuntime(keepPreviousUntilPassEnds: passRunning))
+        if servedMetrics != nil || fresh.metrics.listen != nil { actions.append(.serveMetrics(fresh.metrics.listen)) }
         schedule = fresh.schedule.schedule(systemZone: systemZone)
         var kept = RetryBook(retryAfter: fresh.schedule.retryAfter)
         for (table, entry) in retries.entries { kept.restore(table, entry) }

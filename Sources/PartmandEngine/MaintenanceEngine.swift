@@ -159,9 +159,13 @@ public final class MaintenanceEngine: Sendable {
     /// than five minutes from the server's clock refuses to run at all; with `.given`, such a pass creates
     /// partitions as usual but refuses every retirement (each affected table fails, saying why), unless
     /// `retireAnyway`.
-    public func runPass(_ specs: [TableSpec], now: Date, clock: PassClock, runID: String = RunID.make())
-        -> PassReport
-    {
+    ///
+    /// `tableFinished` is called with each table's report as soon as the table is done (from the
+    /// thread that maintained it), for whoever records progress; it must not throw or block for long.
+    public func runPass(
+        _ specs: [TableSpec], now: Date, clock: PassClock, runID: String = RunID.make(),
+        tableFinished: (@Sendable (TableReport) -> Void)? = nil
+    ) -> PassReport {
         let started = Date()
         var logger = self.logger
         logger[metadataKey: "run_id"] = "\(runID)"
@@ -224,12 +228,14 @@ public final class MaintenanceEngine: Sendable {
                 logger.error("cannot list pg_partman sets: \(error)")
             }
         }
-        let survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
+        var survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
+        survey.partman = surveyPartman(enabled.filter { $0.engine == .pgPartman }, now: now, logger: logger)
         // Tables whose first read says they only need new partitions are maintained side by side, one per
         // pooled connection; the others (retirements wait for older transactions, pg_partman maintains one
         // set at a time) one after another.
-        let results = Mutex([TableReport?](repeating: nil, count: enabled.count))
-        let maintainOne = { (index: Int) in
+        let results = TableSlots<TableReport>(count: enabled.count)
+        let next = Counter()
+        let maintainOne: @Sendable (Int) -> Void = { [enabled, logger, retirementRefusal, survey] index in
             let spec = enabled[index]
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
@@ -237,31 +243,25 @@ public final class MaintenanceEngine: Sendable {
             if let steady = survey.steady[spec.parent] {
                 tableReport = steady
             } else if self.stopSignal.isStopped {
-                results.withLock { $0[index] = TableReport(table: spec.parent, status: .skipped("shutting down")) }
+                results[index] = TableReport(table: spec.parent, status: .skipped("shutting down"))
                 return
             } else {
                 tableReport = self.maintain(
-                    spec, now: now, surveyed: survey.catalogs[spec.parent], retirementRefusal: retirementRefusal,
+                    spec, now: now, surveyed: survey.catalogs[spec.parent],
+                    surveyedSet: survey.partman?.sets[spec.parent], retirementRefusal: retirementRefusal,
                     logger: tableLogger)
             }
             self.log(tableReport, logger: tableLogger)
             tableFinished?(tableReport)
-            results.withLock { $0[index] = tableReport }
+            results[index] = tableReport
         }
         let side = enabled.indices.filter { survey.onlyCreates.contains(enabled[$0].parent) }
         let sideSet = Set(side)
-        let next = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(pool.size, side.count))) { _ in
-            while let index = next.withLock({ position -> Int? in
-                guard position < side.count else { return nil }
-                defer { position += 1 }
-                return side[position]
-            }) {
-                maintainOne(index)
-            }
+            while let position = next.take(below: side.count) { maintainOne(side[position]) }
         }
         for index in enabled.indices where !sideSet.contains(index) { maintainOne(index) }
-        report.tables = results.withLock { $0.compactMap { $0 } }
+        report.tables = results.filled
         report.duration = .since(started)
         return report
     }
@@ -273,6 +273,35 @@ public final class MaintenanceEngine: Sendable {
         var catalogs: [QualifiedName: TableCatalog] = [:]
         /// Tables whose plan only creates partitions (no retirement): safe to maintain side by side.
         var onlyCreates: Set<QualifiedName> = []
+        /// The pg_partman sets' first read, when there are sets and it succeeded.
+        var partman: PartmanSurvey?
+    }
+
+    /// What one read of every pg_partman set found.
+    private struct PartmanSurvey {
+        var sets: [QualifiedName: PartmanDriver.Inspection] = [:]
+    }
+
+    /// Reads every pg_partman set of `specs` at once (a few queries for all, under lock_timeout, without
+    /// retries); nil when there are none or the read failed (each set is then read under its lock).
+    private func surveyPartman(_ specs: [TableSpec], now: Date, logger: Logger) -> PartmanSurvey? {
+        guard !specs.isEmpty else { return nil }
+        do {
+            var once = settings
+            once.retries = 0
+            return try pool.withConnection { connection in
+                try TransactionRunner(connection: connection, settings: once, stop: stopSignal, logger: logger)
+                    .outsideTransaction("read \(specs.count) pg_partman sets", lockTimeout: settings.lockTimeout) {
+                        guard let installed = try PartmanExtension.find(on: connection) else { return nil }
+                        let read = try PartmanDriver.inspect(
+                            specs, partman: installed, now: now, isolatingFailures: true, on: connection)
+                        return PartmanSurvey(sets: read.compactMapValues { try? $0.get() })
+                    }
+            }
+        } catch {
+            logger.notice("cannot read every pg_partman set at once; reading them one by one: \(error)")
+            return nil
+        }
     }
 
     /// Reads the catalog of every native table of `specs` at once (a few queries for all of them, under
@@ -337,7 +366,8 @@ public final class MaintenanceEngine: Sendable {
 
     /// One table: advisory lock, snapshot, plan, actions, default-partition check, unlock.
     private func maintain(
-        _ spec: TableSpec, now: Date, surveyed: TableCatalog? = nil, retirementRefusal: String?, logger: Logger
+        _ spec: TableSpec, now: Date, surveyed: TableCatalog? = nil, surveyedSet: PartmanDriver.Inspection? = nil,
+        retirementRefusal: String?, logger: Logger
     ) -> TableReport {
         let started = Date()
         var report = TableReport(table: spec.parent, status: .ok)
@@ -352,13 +382,13 @@ public final class MaintenanceEngine: Sendable {
                         report: &report, logger: logger)
                 case .pgPartman:
                     report.engine = .pgPartman
-                    guard let installed = try PartmanExtension.find(on: connection) else {
+                    guard let installed = try surveyedSet?.partman ?? PartmanExtension.find(on: connection) else {
                         throw PartmanExtension.missingError(for: spec.parent)
                     }
                     let driver = PartmanDriver(
                         connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
                         stop: stopSignal, now: now, logger: logger)
-                    try driver.maintain(spec, report: &report)
+                    try driver.maintain(spec, surveyed: surveyedSet, report: &report)
                 }
             }
         } catch let error as TableError {
@@ -494,5 +524,34 @@ public final class MaintenanceEngine: Sendable {
 public enum RunID {
     public static func make() -> String {
         String(UUID().uuidString.prefix(8)).lowercased()
+    }
+}
+
+/// One result slot per table of a pass, filled from the threads maintaining them.
+private final class TableSlots<Value: Sendable>: Sendable {
+    private let slots: Mutex<[Value?]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+
+    subscript(index: Int) -> Value? {
+        get { slots.withLock { $0[index] } }
+        set { slots.withLock { $0[index] = newValue } }
+    }
+
+    /// The filled slots, in order.
+    var filled: [Value] { slots.withLock { $0.compactMap { $0 } } }
+}
+
+/// Hands out 0, 1, 2… to the threads of a pass, each number once.
+private final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    /// The next number, when below `limit`.
+    func take(below limit: Int) -> Int? {
+        value.withLock { next in
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
     }
 }

@@ -40,7 +40,7 @@ private let badConfigs: [BadConfig] = [
     // Unknown keys.
     BadConfig(
         "unknown top-level key", "databse:\n  url: postgres://h/db\n" + table, at: 1, 1, key: "databse",
-        "unknown key (known keys: database, engine, health, log, maintenance, pg_partman, schedule, tables)"),
+        "unknown key (known keys: database, engine, health, log, maintenance, metrics, pg_partman, schedule, tables)"),
     BadConfig(
         "unknown database key", "database:\n  urll: postgres://h/db\n" + table, at: 2, 3, key: "database.urll",
         "unknown key"),
@@ -48,6 +48,29 @@ private let badConfigs: [BadConfig] = [
         "unknown schedule key", "schedule:\n  at: 02:00\n  tz: UTC\n" + table, at: 3, 3, key: "schedule.tz",
         "unknown key"),
     BadConfig("unknown table key", table + "    premak: 4\n", at: 5, 5, key: "tables[0].premak", "unknown key"),
+    BadConfig(
+        "unknown metrics key", table + "metrics:\n  port: 9187\n", at: 6, 3, key: "metrics.port",
+        "unknown key (known keys: listen)"),
+
+    // metrics.listen.
+    BadConfig(
+        "metrics.listen without a port", table + "metrics:\n  listen: localhost\n", at: 6, 11,
+        key: "metrics.listen", "expected HOST:PORT, [IPv6]:PORT or an absolute socket path"),
+    BadConfig(
+        "metrics.listen with port 0", table + "metrics:\n  listen: 127.0.0.1:0\n", at: 6, 11,
+        key: "metrics.listen", "the port must be a number between 1 and 65535, got '0'"),
+    BadConfig(
+        "metrics.listen with a bare IPv6 address", table + "metrics:\n  listen: \"::1:9187\"\n", at: 6, 11,
+        key: "metrics.listen", "write an IPv6 address in brackets"),
+    BadConfig(
+        "metrics.listen with a relative socket path", table + "metrics:\n  listen: run/metrics.sock\n", at: 6,
+        11, key: "metrics.listen", "expected HOST:PORT"),
+    BadConfig(
+        "metrics.listen as a number", table + "metrics:\n  listen: [9187]\n", at: 6, 11, key: "metrics.listen",
+        "expected a string"),
+    BadConfig(
+        "metrics as a string", table + "metrics: 127.0.0.1:9187\n", at: 5, 10, key: "metrics",
+        "expected a mapping"),
 
     // Wrong types.
     BadConfig(

@@ -20,6 +20,8 @@ struct ConfigRenderingTests {
           retries: 0
           backoff: 1500ms
           max_backoff: 90s
+        metrics:
+          listen: "[::1]:9187"
         schedule:
           every: 45min
           timezone: Asia/Kolkata
@@ -79,6 +81,7 @@ struct ConfigRenderingTests {
         #expect(reparsed.schedule.runOnStart == original.schedule.runOnStart)
         #expect(reparsed.schedule.jitter == original.schedule.jitter)
         #expect(reparsed.schedule.retryAfter == original.schedule.retryAfter)
+        #expect(reparsed.metrics == original.metrics)
         // Without a zone the system zone applies; the rendering spells it out.
         #expect(reparsed.schedule.timeZone == (original.schedule.timeZone ?? TimeZone.current))
 

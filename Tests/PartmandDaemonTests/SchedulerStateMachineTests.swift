@@ -191,6 +191,53 @@ struct SchedulerStateMachineTests {
         #expect(!fixed.configurationLoaded(.success(warning), now: Self.at(0)).contains(.setLogLevel(.warning)))
     }
 
+    static func served(_ actions: [Action]) -> [ListenAddress?] {
+        var addresses: [ListenAddress?] = []
+        for case .serveMetrics(let address) in actions { addresses.append(address) }
+        return addresses
+    }
+
+    @Test("metrics: served before READY at start when configured; not at all when not")
+    func metricsAtStart() throws {
+        var off = Self.machine(try Self.configuration())
+        #expect(Self.served(off.start(now: Self.at(0))).isEmpty)
+
+        var on = Self.machine(try Self.configuration(extra: "metrics:\n  listen: 127.0.0.1:9187\n"))
+        let actions = on.start(now: Self.at(0))
+        #expect(Self.served(actions) == [.tcp(host: "127.0.0.1", port: 9187)])
+        let serve = try #require(actions.firstIndex { if case .serveMetrics = $0 { true } else { false } })
+        let ready = try #require(actions.firstIndex { if case .notify(.ready) = $0 { true } else { false } })
+        #expect(serve < ready)
+    }
+
+    @Test("metrics on reload: a new address is served, a removed one stopped; none before or after asks nothing")
+    func metricsOnReload() throws {
+        var machine = Self.machine(try Self.configuration())
+        _ = machine.start(now: Self.at(0))
+        // Off before and after: nothing to do.
+        #expect(Self.served(machine.configurationLoaded(.success(try Self.configuration()), now: Self.at(1))).isEmpty)
+        // Turned on, moved, kept (a retry of an address that could not be bound is harmless), turned off.
+        let on = try Self.configuration(extra: "metrics:\n  listen: 127.0.0.1:9187\n")
+        #expect(
+            Self.served(machine.configurationLoaded(.success(on), now: Self.at(2))) == [
+                .tcp(host: "127.0.0.1", port: 9187)
+            ])
+        let moved = try Self.configuration(extra: "metrics:\n  listen: /run/partmand/metrics.sock\n")
+        #expect(
+            Self.served(machine.configurationLoaded(.success(moved), now: Self.at(3))) == [
+                .unix(path: "/run/partmand/metrics.sock")
+            ])
+        #expect(
+            Self.served(machine.configurationLoaded(.success(moved), now: Self.at(4))) == [
+                .unix(path: "/run/partmand/metrics.sock")
+            ])
+        let actions = machine.configurationLoaded(.success(try Self.configuration()), now: Self.at(5))
+        #expect(Self.served(actions) == [nil])
+        // An invalid reload changes nothing.
+        let error = ConfigError(file: "test.yaml", line: 1, key: "metrics.listen", message: "bad")
+        #expect(Self.served(machine.configurationLoaded(.failure(error), now: Self.at(6))).isEmpty)
+    }
+
     @Test("a wall-clock jump recomputes the next run; steady beats do not")
     func clockJump() throws {
         var machine = Self.machine(try Self.configuration("  every: 1h\n  run_on_start: false\n"))

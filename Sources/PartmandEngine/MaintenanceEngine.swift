@@ -371,6 +371,7 @@ public final class MaintenanceEngine: Sendable {
     ) -> TableReport {
         let started = Date()
         var report = TableReport(table: spec.parent, status: .ok)
+        let tally = RetryTally()
         do {
             try pool.withConnection { connection in
                 guard let lock = try lockTable(spec.parent, on: connection, report: &report) else { return }
@@ -379,7 +380,7 @@ public final class MaintenanceEngine: Sendable {
                 case .native:
                     try maintainLocked(
                         spec, now: now, surveyed: surveyed, retirementRefusal: retirementRefusal, on: connection,
-                        report: &report, logger: logger)
+                        tally: tally, report: &report, logger: logger)
                 case .pgPartman:
                     report.engine = .pgPartman
                     guard let installed = try surveyedSet?.partman ?? PartmanExtension.find(on: connection) else {
@@ -387,7 +388,7 @@ public final class MaintenanceEngine: Sendable {
                     }
                     let driver = PartmanDriver(
                         connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
-                        stop: stopSignal, now: now, logger: logger)
+                        stop: stopSignal, now: now, logger: logger, tally: tally)
                     try driver.maintain(spec, surveyed: surveyedSet, report: &report)
                 }
             }
@@ -398,6 +399,7 @@ public final class MaintenanceEngine: Sendable {
             report.status = .failed
             report.errors.append(TableError(table: spec.parent, error))
         }
+        report.lockRetries = tally.count
         report.duration = .since(started)
         return report
     }
@@ -427,12 +429,13 @@ public final class MaintenanceEngine: Sendable {
 
     private func maintainLocked(
         _ spec: TableSpec, now: Date, surveyed: TableCatalog?, retirementRefusal: String?,
-        on connection: PostgresConnection, report: inout TableReport, logger: Logger
+        on connection: PostgresConnection, tally: RetryTally, report: inout TableReport, logger: Logger
     ) throws {
         // Read under lock_timeout too: counting the default partition's rows must not queue
         // behind someone's ACCESS EXCLUSIVE request for long.
         var reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
         reader.sessionTimeouts = true
+        reader.tally = tally
         // The pass's first read still holds when nothing changed since (its fingerprint, one query); else
         // the table is read again, under its lock.
         let catalog: TableCatalog
@@ -461,7 +464,8 @@ public final class MaintenanceEngine: Sendable {
         log(plan.findings, logger)
 
         let executor = ActionExecutor(
-            connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger)
+            connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger,
+            tally: tally)
         for (index, action) in actions.enumerated() {
             if stopSignal.isStopped {
                 let left = actions[index...].map { "\($0)" }.joined(separator: "; ")

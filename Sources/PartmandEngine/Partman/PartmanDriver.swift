@@ -14,6 +14,8 @@ struct PartmanDriver {
     let stop: StopSignal
     let now: Date
     let logger: Logger
+    /// Counts the retries, for the set's report.
+    var tally: RetryTally? = nil
 
     /// What part_config and the catalog say about a set before maintenance.
     struct Inspection: Sendable {
@@ -163,6 +165,7 @@ struct PartmanDriver {
             connection: connection, settings: settings, stop: stop, logger: logger,
             isRetryable: Self.isRetryable)
         runner.sessionTimeouts = true  // set with the table's lock (TableLock.acquire)
+        runner.tally = tally
         // Reading the default partition needs a lock too: under lock_timeout, like everything else.
         let inspection: Inspection
         if let surveyed, try CatalogReader.stillHolds(surveyed.catalog, on: connection) {
@@ -270,7 +273,7 @@ struct PartmanDriver {
             purpose: "name partitions for default rows of \(snapshot.parent)")
         let executor = ActionExecutor(
             connection: connection, catalog: inspection.catalog, settings: settings, stop: stop, now: now,
-            logger: logger)
+            logger: logger, tally: tally)
         var created: [QualifiedName] = []
         var moved = 0
         for row in slots.rows {

@@ -5,7 +5,8 @@
 #   benchmarks/scale.sh                  N=500, every scenario, 3 runs each (median reported)
 #   TABLES="50 500 5000" benchmarks/scale.sh
 #
-# Scenarios, per table count:
+# Contenders of a scenario run in turn (A B C, A B C, … RUNS rounds) so that load on the machine falls
+# on all alike. Scenarios, per table count:
 #   steady     nothing to do: pg_partman run_maintenance() over every set | partmand once (native)
 #   create     one new partition per table (the furthest one dropped first): pg_partman run_maintenance()
 #              | partmand once (native) | the plain-SQL floor: the same CREATE TABLE (LIKE) + ATTACH
@@ -67,21 +68,38 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 statements() { q -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'bench')"; }
 reset_statements() { q -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 
-# Runs "$@" RUNS times after `prepare` (a function name, or :), prints "median_seconds queries_per_run".
-measure() {
-    local prepare=$1
+# Times one run of "$@" after `prepare` (a function name, or :); prints "seconds queries".
+time_once() {
+    local prepare=$1 start end
     shift
-    local times=() queries=0 i start end
-    for ((i = 0; i < RUNS; i++)); do
-        $prepare
-        reset_statements
-        start=$(now)
-        "$@" >>"$WORK/commands.log" 2>&1
-        end=$(now)
-        times+=("$(echo "$end - $start" | bc)")
-        queries=$(statements)
+    $prepare
+    reset_statements
+    start=$(now)
+    "$@" >>"$WORK/commands.log" 2>&1
+    end=$(now)
+    printf '%s %s\n' "$(echo "$end - $start" | bc)" "$(statements)"
+}
+
+# Side by side: each argument is "prepare command [args]"; the contenders run in turn, RUNS rounds
+# (A B C, A B C, …), so a load that comes and goes on the machine falls on all of them alike. Prints
+# "median_seconds queries" per contender, one line each, in argument order.
+measure() {
+    local round i
+    local -a times
+    for ((i = 0; i < $#; i++)); do times[i]=""; done
+    local -a queries
+    for ((round = 0; round < RUNS; round++)); do
+        i=0
+        for contender in "$@"; do
+            read -r t q < <(time_once $contender)
+            times[i]+="$t "
+            queries[i]=$q
+            i=$((i + 1))
+        done
     done
-    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | median)" "$queries"
+    for ((i = 0; i < $#; i++)); do
+        printf '%s %s\n' "$(printf '%s\n' ${times[i]} | median)" "${queries[i]}"
+    done
 }
 
 setup_tables() {
@@ -180,19 +198,16 @@ printf '|---|---|---|---|---|---|---|---|\n'
 for n in $TABLES; do
     setup_tables "$n"
     floor_sql "$n"
-    read -r pm_t pm_q < <(measure : partman_all)
-    read -r pd_t pd_q < <(measure : partmand_native)
+    { read -r pm_t pm_q; read -r pd_t pd_q; } < <(measure ": partman_all" ": partmand_native")
     printf '| %d | steady pass | %.2f s | %.2f s | – | %s× faster | – | %s / %s / – |\n' \
         "$n" "$pm_t" "$pd_t" "$(ratio "$pm_t" "$pd_t")" "$pm_q" "$pd_q"
-    read -r pm_t pm_q < <(measure drop_pm partman_all)
-    read -r pd_t pd_q < <(measure drop_nat partmand_native)
-    read -r fl_t fl_q < <(measure drop_floor run_floor)
+    { read -r pm_t pm_q; read -r pd_t pd_q; read -r fl_t fl_q; } < <(
+        measure "drop_pm partman_all" "drop_nat partmand_native" "drop_floor run_floor")
     drop_floor
     partmand_native >/dev/null 2>&1
     printf '| %d | one new partition per table | %.2f s | %.2f s | %.2f s | %s× faster | %s× the floor | %s / %s / %s |\n' \
         "$n" "$pm_t" "$pd_t" "$fl_t" "$(ratio "$pm_t" "$pd_t")" "$(ratio "$pd_t" "$fl_t")" "$pm_q" "$pd_q" "$fl_q"
-    read -r ea_t ea_q < <(measure : partman_each "$n")
-    read -r dr_t dr_q < <(measure : partmand_partman)
+    { read -r ea_t ea_q; read -r dr_t dr_q; } < <(measure ": partman_each $n" ": partmand_partman")
     printf '| %d | pg_partman sets, steady | – | %.2f s | %.2f s | – | %s× psql per set | – / %s / %s |\n' \
         "$n" "$dr_t" "$ea_t" "$(ratio "$dr_t" "$ea_t")" "$dr_q" "$ea_q"
     printf '| %d | peak RSS of `once` | – | %s KiB (native), %s KiB (pg_partman) | – | – | – | – |\n' \

@@ -33,7 +33,7 @@ public enum ConfigLoader {
         let root: Node
         do {
             // No document, or only `---`: an empty plain scalar.
-            guard let node = try Yams.compose(yaml: text),
+            guard let node = try Yams.compose(yaml: text, ConfigNode.resolver),
                 node.scalar.map({ $0.string.isEmpty && $0.style == .plain }) != true
             else {
                 throw ConfigError(file: file, line: nil, key: "", message: "the file is empty")

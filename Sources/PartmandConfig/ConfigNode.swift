@@ -6,6 +6,23 @@ struct ConfigNode {
     let path: String
     let file: String
 
+    /// Every scalar reads as a string; `int()`, `bool()` and `isNull` type plain scalars themselves, with
+    /// YAML 1.1's spellings. (Yams's default resolver runs up to seven regular expressions per scalar,
+    /// and hashes every mapping key with them to find duplicates: most of the time spent loading a
+    /// configuration of 500 tables.)
+    static let resolver = Resolver.basic
+
+    /// YAML 1.1's null and boolean spellings.
+    private static let nullWords: Set<String> = ["", "~", "null", "Null", "NULL"]
+    private static let trueWords: Set<String> = ["yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]
+    private static let falseWords: Set<String> = ["no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]
+
+    /// The scalar's text when it is plain (unquoted, not a block): only those carry an implicit type.
+    private var plainText: String? {
+        guard case .scalar(let scalar) = node, scalar.style == .plain else { return nil }
+        return scalar.string
+    }
+
     var line: Int? { node.mark?.line }
 
     var location: ConfigLocation {
@@ -44,31 +61,27 @@ struct ConfigNode {
 
     /// A scalar as written (YAML 1.1 would read 02:00 as a number; partmand reads it as text).
     func string() throws(ConfigError) -> String {
-        guard case .scalar(let scalar) = node, node.tag.rawValue != Tag.Name.null.rawValue || scalar.style != .plain
-        else {
-            throw error("expected a string")
-        }
+        guard case .scalar(let scalar) = node, !isNull else { throw error("expected a string") }
         return scalar.string
     }
 
     /// A plain `null`, `~` or empty value.
-    var isNull: Bool {
-        guard case .scalar(let scalar) = node else { return false }
-        return node.tag.rawValue == Tag.Name.null.rawValue && scalar.style == .plain
-    }
+    var isNull: Bool { plainText.map(Self.nullWords.contains) ?? false }
 
+    /// A plain decimal whole number (an optional sign, then digits).
     func int() throws(ConfigError) -> Int {
-        guard case .scalar = node, node.tag.rawValue == Tag.Name.int.rawValue, let value = node.int else {
+        guard let text = plainText, let value = Int(text), text.allSatisfy({ $0.isASCII }) else {
             throw error("expected a whole number, got '\(node.scalar?.string ?? "a structure")'")
         }
         return value
     }
 
     func bool() throws(ConfigError) -> Bool {
-        guard case .scalar = node, node.tag.rawValue == Tag.Name.bool.rawValue, let value = node.bool else {
-            throw error("expected true or false, got '\(node.scalar?.string ?? "a structure")'")
+        if let text = plainText {
+            if Self.trueWords.contains(text) { return true }
+            if Self.falseWords.contains(text) { return false }
         }
-        return value
+        throw error("expected true or false, got '\(node.scalar?.string ?? "a structure")'")
     }
 
     /// One string or a list of strings.

@@ -14,6 +14,9 @@ public struct PartitionCalendar: Sendable {
     public let interval: CalendarInterval
     public let timeZone: TimeZone
     private let calendar: Calendar
+    /// True in UTC: dates and midnights are then plain arithmetic (no Foundation calendar, which costs
+    /// more than the rest of planning a table).
+    private let isUTC: Bool
 
     /// 1970-01-05, the first Monday after the epoch, as a day number.
     private static let mondayAnchor = 4
@@ -24,7 +27,13 @@ public struct PartitionCalendar: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         self.calendar = calendar
+        isUTC = Self.utcIdentifiers.contains(timeZone.identifier)
     }
+
+    /// Zone names that are UTC, with no offset ever.
+    private static let utcIdentifiers: Set<String> = [
+        "UTC", "GMT", "Etc/UTC", "Etc/GMT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "UCT", "Etc/UCT",
+    ]
 
     /// The number of the slot that contains `instant`.
     public func slot(containing instant: Date) -> Int {
@@ -83,12 +92,16 @@ public struct PartitionCalendar: Sendable {
     }
 
     private func localDate(of instant: Date) -> CivilDate {
+        if isUTC {
+            return CivilDate(dayNumber: Int(floorDiv(Int64(instant.timeIntervalSince1970.rounded(.down)), 86_400)))
+        }
         let parts = calendar.dateComponents([.year, .month, .day], from: instant)
         return CivilDate(year: parts.year!, month: parts.month!, day: parts.day!)
     }
 
     /// The first instant of a local date (midnight, or the first instant after a DST gap at midnight).
     private func startOfDay(_ date: CivilDate) -> Date {
+        if isUTC { return Date(timeIntervalSince1970: TimeInterval(date.dayNumber) * 86_400) }
         let noon = calendar.date(
             from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12))!
         return calendar.startOfDay(for: noon)

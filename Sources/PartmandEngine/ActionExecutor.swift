@@ -12,13 +12,16 @@ final class ActionExecutor {
     let stop: StopSignal
     let now: Date
     let logger: Logger
+    /// Counts the retries, for the table's report.
+    let tally: RetryTally?
     /// The default partition as it is now: the pass may have created it.
     private var defaultPartition: QualifiedName?
 
     init(
         connection: PostgresConnection, catalog: TableCatalog, settings: MaintenanceSettings, stop: StopSignal,
-        now: Date, logger: Logger
+        now: Date, logger: Logger, tally: RetryTally? = nil
     ) {
+        self.tally = tally
         self.connection = connection
         self.catalog = catalog
         self.settings = settings
@@ -288,6 +291,7 @@ final class ActionExecutor {
     private var runner: TransactionRunner {
         var runner = TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
         runner.sessionTimeouts = true
+        runner.tally = tally
         return runner
     }
 

@@ -11,17 +11,27 @@ public struct TableCatalog: Sendable {
     public var insertableColumns: [String]
     /// The parent's tablespace, when it has one: new partitions go there, as with `PARTITION OF`.
     public var tablespace: String?
-    /// What this read depends on, summed up (see `CatalogReader.fingerprint`): equal fingerprints later
-    /// mean the read still holds.
+    /// What this read depends on (see `Fingerprint`): an equal fingerprint later means the read still holds.
     var fingerprint: Fingerprint
 }
 
-/// A digest of a parent's catalog rows and its partitions' (their OIDs, pending detaches, and the
-/// transaction that last wrote each row: any ATTACH, DETACH, column or tablespace change writes one)
-/// and, when the ledger existed, its recorded retirements.
+/// The versions of the catalog rows a read of one parent depends on, each read in the same statement as
+/// the data it vouches for: the parent's `pg_class` row and its columns' `pg_attribute` rows (the
+/// transaction that last wrote each: any column or tablespace change writes one), its partitions (OID,
+/// pending detach, and their `pg_class` row version: any ATTACH or DETACH writes one) and, when the
+/// ledger existed, its recorded retirements. A change between two statements of a read shows as a
+/// mismatch later, never hides one.
 struct Fingerprint: Sendable, Equatable {
-    var digest: String
-    var coversLedger: Bool
+    var parentVersion: String
+    var attributeVersions: String
+    var partitionVersions: String
+    /// The recorded retirements' partition OIDs; nil when the ledger did not exist at the read.
+    var retirements: String?
+
+    /// The ledger ingredient for these partition OIDs.
+    static func retirements(_ oids: [UInt32]) -> String {
+        oids.sorted().map(String.init).joined(separator: ",")
+    }
 }
 
 /// Reads range-partitioned parents and their partitions from the catalog, several tables per query.
@@ -51,9 +61,10 @@ public enum CatalogReader {
         let children = try readPartitions(of: Array(found.keys), on: connection)
         let ledger = try RetirementLedger.exists(on: connection)
         let unfinished = ledger ? try RetirementLedger.read(parents: Array(found.keys), on: connection) : [:]
-        let fingerprints = try fingerprint(of: Array(found.keys), coveringLedger: ledger, on: connection)
         let defaults = found.compactMap { oid, entry in
-            children[oid]?.first(where: \.isDefault).map { (oid: oid, partition: $0.name, key: entry.parent.keyColumn) }
+            children[oid]?.first(where: \.isDefault).map {
+                (oid: oid, partitionOID: $0.oid, partition: $0.name, key: entry.parent.keyColumn)
+            }
         }
         let counted = try countInBatches(defaults, on: connection)
         for (oid, entry) in found {
@@ -82,7 +93,10 @@ public enum CatalogReader {
                 TableCatalog(
                     oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
                     tablespace: entry.parent.tablespace,
-                    fingerprint: Fingerprint(digest: fingerprints[oid] ?? "", coversLedger: ledger)))
+                    fingerprint: Fingerprint(
+                        parentVersion: entry.parent.version, attributeVersions: entry.parent.attributeVersions,
+                        partitionVersions: rows.sorted { $0.oid < $1.oid }.map(\.version).joined(separator: ","),
+                        retirements: ledger ? Fingerprint.retirements((unfinished[oid] ?? []).map(\.oid)) : nil)))
         }
         return results
     }
@@ -92,24 +106,25 @@ public enum CatalogReader {
     /// when inside a transaction, or when a batch fails (one locked or unreadable partition fails its
     /// whole batch). Connection problems are thrown.
     private static func countInBatches(
-        _ defaults: [(oid: UInt32, partition: QualifiedName, key: String)], on connection: PostgresConnection
+        _ defaults: [DefaultToCount], on connection: PostgresConnection
     ) throws(PostgresError) -> [UInt32: DefaultRows] {
         guard defaults.count > 1, connection.transactionStatus == .idle else { return [:] }
         var counted: [UInt32: DefaultRows] = [:]
         // A default partition of zero blocks holds no row, committed or not: only the others are counted.
-        let names = String(decoding: try! JSONEncoder().encode(defaults.map(\.partition.sql)), as: UTF8.self)
+        // (A partition dropped since has no size: it is counted, and that count fails the batch.)
         let sizes: QueryResult
         do {
             sizes = try connection.query(
                 """
-                SELECT s.i::int AS i, pg_relation_size(s.name::regclass) = 0 AS empty
-                FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS s(name, i)
-                """, [.text(names)], purpose: "size \(defaults.count) default partitions")
+                SELECT s.i::int AS i, coalesce(pg_relation_size(s.oid) = 0, false) AS empty
+                FROM unnest($1::oid[]) WITH ORDINALITY AS s(oid, i)
+                """, [.text(oidArray(defaults.map(\.partitionOID)))],
+                purpose: "size \(defaults.count) default partitions")
         } catch {
             guard !error.isConnectionProblem else { throw error }
             return [:]
         }
-        var occupied: [(oid: UInt32, partition: QualifiedName, key: String)] = []
+        var occupied: [DefaultToCount] = []
         for row in sizes.rows {
             let entry = defaults[try row.int("i") - 1]
             if try row.bool("empty") {
@@ -171,33 +186,6 @@ public enum CatalogReader {
         }
     }
 
-    /// The fingerprints of the parents `oids`, by OID, in one query.
-    static func fingerprint(of oids: [UInt32], coveringLedger ledger: Bool, on connection: PostgresConnection)
-        throws(PostgresError) -> [UInt32: String]
-    {
-        guard !oids.isEmpty else { return [:] }
-        let retirements =
-            ledger
-            ? ", (SELECT string_agg(r.partition_oid::text, ',' ORDER BY r.partition_oid)"
-                + " FROM \(RetirementLedger.table.sql) r WHERE r.parent_oid = p.oid)" : ""
-        let result = try connection.query(
-            """
-            SELECT p.oid::int8 AS oid, md5(concat_ws('|',
-                (SELECT c.xmin::text FROM pg_class c WHERE c.oid = p.oid),
-                (SELECT string_agg(a.xmin::text, ',' ORDER BY a.attnum)
-                 FROM pg_attribute a WHERE a.attrelid = p.oid AND a.attnum > 0),
-                (SELECT string_agg(i.inhrelid::text || ':' || i.inhdetachpending::text || ':' || k.xmin::text,
-                                   ',' ORDER BY i.inhrelid)
-                 FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid WHERE i.inhparent = p.oid)\(retirements))) AS digest
-            FROM unnest($1::oid[]) AS p(oid)
-            """,
-            [.text("{" + oids.map(String.init).joined(separator: ",") + "}")],
-            purpose: "fingerprint \(oids.count) partitioned tables")
-        var digests: [UInt32: String] = [:]
-        for row in result.rows { digests[UInt32(try row.int64("oid"))] = try row.string("digest") }
-        return digests
-    }
-
     /// The partitions (the default one aside) of the parent whose OID is `oid`, in bound order.
     static func partitions(of oid: UInt32, on connection: PostgresConnection) throws(PostgresError)
         -> [ExistingPartition]
@@ -207,10 +195,38 @@ public enum CatalogReader {
             .sorted { $0.range.lower < $1.range.lower }
     }
 
-    /// Whether `catalog` still describes its table: its fingerprint, read again, is unchanged.
+    /// Whether `catalog` still describes its table: its fingerprint, read again (one query), is unchanged.
     static func stillHolds(_ catalog: TableCatalog, on connection: PostgresConnection) throws(PostgresError) -> Bool {
-        let now = try fingerprint(of: [catalog.oid], coveringLedger: catalog.fingerprint.coversLedger, on: connection)
-        return now[catalog.oid] == catalog.fingerprint.digest
+        let coversLedger = catalog.fingerprint.retirements != nil
+        let retirements =
+            coversLedger
+            ? "(SELECT string_agg(r.partition_oid::text, ',' ORDER BY r.partition_oid)"
+                + " FROM \(RetirementLedger.table.sql) r WHERE r.parent_oid = $1::oid)" : "NULL::text"
+        let row = try connection.query(
+            """
+            SELECT (SELECT c.xmin::text FROM pg_class c WHERE c.oid = $1::oid) AS version,
+                   (SELECT string_agg(a.xmin::text, ',' ORDER BY a.attnum)
+                    FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0) AS attribute_versions,
+                   (SELECT string_agg(\(partitionVersion), ',' ORDER BY i.inhrelid)
+                    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                    WHERE i.inhparent = $1::oid) AS partition_versions,
+                   \(retirements) AS retirements
+            """,
+            [.text(String(catalog.oid))], purpose: "fingerprint \(catalog.snapshot.parent)"
+        ).rows[0]
+        let now = Fingerprint(
+            parentVersion: row["version"] ?? "", attributeVersions: row["attribute_versions"] ?? "",
+            partitionVersions: row["partition_versions"] ?? "",
+            retirements: coversLedger ? (row["retirements"] ?? "") : nil)
+        return now == catalog.fingerprint
+    }
+
+    /// A partition's row version for the fingerprint (over `pg_inherits i` and the partition's `pg_class c`).
+    private static let partitionVersion = "i.inhrelid::text || ':' || i.inhdetachpending::text || ':' || c.xmin::text"
+
+    /// `{1,2,3}`: OIDs as an array parameter.
+    private static func oidArray(_ oids: [UInt32]) -> String {
+        "{" + oids.map(String.init).joined(separator: ",") + "}"
     }
 
     /// Row count and key span of a default partition: of all its rows, or of those whose key is at or
@@ -242,38 +258,46 @@ public enum CatalogReader {
         var keyType: PartitionKeyType
         var columns: [String]
         var tablespace: String?
+        /// The parent's `pg_class` row version and its columns' (for the fingerprint).
+        var version: String
+        var attributeVersions: String
     }
+
+    /// A default partition to count, of the parent `oid`.
+    private typealias DefaultToCount = (oid: UInt32, partitionOID: UInt32, partition: QualifiedName, key: String)
 
     private static func readParents(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
         -> [QualifiedName: ParentRow?]
     {
-        let request = specs.enumerated().map { index, spec in
-            ["i": String(index), "schema": spec.parent.schema, "name": spec.parent.name]
-        }
-        let json = String(decoding: try! JSONSerialization.data(withJSONObject: request), as: UTF8.self)
         let result = try connection.query(
             """
-            SELECT s.i, c.oid::int8 AS oid, c.relkind::text AS relkind, pt.partstrat::text AS strategy,
+            SELECT s.i::int AS i, c.oid::int8 AS oid, c.relkind::text AS relkind, pt.partstrat::text AS strategy,
                    pt.partnatts::int AS key_count, a.attname::text AS key_column,
-                   format_type(a.atttypid, NULL) AS key_type,
-                   array_to_json(ARRAY(
-                       SELECT col.attname FROM pg_attribute col
-                       WHERE col.attrelid = c.oid AND col.attnum > 0 AND NOT col.attisdropped
-                         AND col.attgenerated = ''
-                       ORDER BY col.attnum))::text AS columns,
-                   (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace) AS tablespace
-            FROM jsonb_to_recordset($1::jsonb) AS s(i int, schema text, name text)
-            LEFT JOIN pg_namespace n ON n.nspname = s.schema
-            LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.name
+                   format_type(a.atttypid, NULL) AS key_type, cols.columns, cols.versions AS attribute_versions,
+                   (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace) AS tablespace,
+                   c.xmin::text AS version
+            FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(schema, name, i)
+            -- By name through the index, one table at a time (OFFSET 0 keeps the planner from hashing
+            -- all of pg_class, which costs more than the rest of the read in a database of many partitions).
+            LEFT JOIN LATERAL (
+                SELECT k.oid, k.xmin, k.relkind, k.reltablespace FROM pg_class k
+                WHERE k.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = s.schema)
+                  AND k.relname = s.name
+                OFFSET 0) c ON true
             LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid
             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0]
+            LEFT JOIN LATERAL (
+                SELECT array_to_json(array_agg(v.attname ORDER BY v.attnum)
+                                     FILTER (WHERE NOT v.attisdropped AND v.attgenerated = ''))::text AS columns,
+                       string_agg(v.xmin::text, ',' ORDER BY v.attnum) AS versions
+                FROM pg_attribute v WHERE v.attrelid = c.oid AND v.attnum > 0) cols ON true
             ORDER BY s.i
             """,
-            [.text(json)],
+            [.textArray(specs.map(\.parent.schema)), .textArray(specs.map(\.parent.name))],
             purpose: "read partitioned tables")
         var parents: [QualifiedName: ParentRow?] = [:]
         for row in result.rows {
-            let spec = specs[try row.int("i")]
+            let spec = specs[try row.int("i") - 1]
             guard let oid = try row.optionalInt64("oid") else {
                 parents[spec.parent] = .some(nil)
                 continue
@@ -285,7 +309,8 @@ public enum CatalogReader {
                 oid: UInt32(oid), relkind: try row.string("relkind"), strategy: row["strategy"],
                 keyCount: try row.optionalInt64("key_count").map(Int.init), keyColumn: row["key_column"] ?? "",
                 keyTypeName: typeName, keyType: typeName.flatMap(PartitionKeyType.init(rawValue:)) ?? .timestamptz,
-                columns: columns, tablespace: row["tablespace"])
+                columns: columns, tablespace: row["tablespace"], version: row["version"] ?? "",
+                attributeVersions: row["attribute_versions"] ?? "")
         }
         return parents
     }
@@ -317,56 +342,93 @@ public enum CatalogReader {
     }
 
     struct ChildRow {
+        var oid: UInt32
         var name: QualifiedName
         var isDefault: Bool
         var range: PartitionRange
         var detachPending: Bool
+        /// For the fingerprint.
+        var version: String
     }
 
     private static func readPartitions(of parents: [UInt32], on connection: PostgresConnection)
         throws(PostgresError) -> [UInt32: [ChildRow]]
     {
         guard !parents.isEmpty else { return [:] }
-        let oids = "{" + parents.map(String.init).joined(separator: ",") + "}"
-        // Bounds are printed by pg_get_expr (in the session's UTC time zone) and turned into epochs by
-        // the server itself, so no date parsing happens on this side. pg_get_expr gets no relation
-        // (bounds hold only constants): given one, it takes a lock on it, and one locked partition would
-        // make this query, shared by all tables, wait and fail for every table.
+        // Bounds are printed by pg_get_expr (in the session's UTC time zone) and read here
+        // (PartitionBoundText); the server converts only what that does not read. pg_get_expr gets no
+        // relation (bounds hold only constants): given one, it takes a lock on it, and one locked
+        // partition would make this query, shared by all tables, wait and fail for every table.
         let result = try connection.query(
-            #"""
-            SELECT i.inhparent::int8 AS parent, n.nspname::text AS schema, c.relname::text AS name,
-                   i.inhdetachpending AS pending, b.expr = 'DEFAULT' AS is_default,
-                   CASE WHEN m[1] IN ('MINVALUE', 'MAXVALUE') THEN m[1]
-                        ELSE extract(epoch FROM btrim(m[1], '''')::timestamptz)::text END AS lower,
-                   CASE WHEN m[2] IN ('MINVALUE', 'MAXVALUE') THEN m[2]
-                        ELSE extract(epoch FROM btrim(m[2], '''')::timestamptz)::text END AS upper
+            """
+            SELECT i.inhparent::int8 AS parent, i.inhrelid::int8 AS oid, n.nspname::text AS schema,
+                   c.relname::text AS name, i.inhdetachpending AS pending, pg_get_expr(c.relpartbound, 0) AS bound,
+                   \(partitionVersion) AS version
             FROM pg_inherits i
             JOIN pg_class c ON c.oid = i.inhrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            CROSS JOIN LATERAL (SELECT pg_get_expr(c.relpartbound, 0) AS expr) b
-            CROSS JOIN LATERAL (SELECT regexp_match(b.expr, '^FOR VALUES FROM \((.+)\) TO \((.+)\)$') AS m) r
             WHERE i.inhparent = ANY($1::oid[])
-            ORDER BY 1, 2, 3
-            """#,
-            [.text(oids)],
+            ORDER BY 1, 3, 4
+            """,
+            [.text(oidArray(parents))],
             purpose: "read partitions and their bounds")
-        var children: [UInt32: [ChildRow]] = [:]
+        var parsed: [(parent: UInt32, row: ChildRow, lower: PartitionBoundText.Side, upper: PartitionBoundText.Side)] =
+            []
+        var literals: Set<String> = []
         for row in result.rows {
-            let isDefault = try row.bool("is_default")
-            let range = PartitionRange(lower: bound(row["lower"]), upper: bound(row["upper"]))
-            children[UInt32(try row.int64("parent")), default: []].append(
-                ChildRow(
-                    name: QualifiedName(schema: try row.string("schema"), name: try row.string("name")),
-                    isDefault: isDefault, range: range, detachPending: try row.bool("pending")))
+            let name = QualifiedName(schema: try row.string("schema"), name: try row.string("name"))
+            var child = ChildRow(
+                oid: UInt32(try row.int64("oid")), name: name, isDefault: false,
+                range: PartitionRange(lower: .minValue, upper: .maxValue), detachPending: try row.bool("pending"),
+                version: try row.string("version"))
+            let (lower, upper): (PartitionBoundText.Side, PartitionBoundText.Side)
+            switch PartitionBoundText.parse(row["bound"] ?? "") {
+            case .default?:
+                child.isDefault = true
+                (lower, upper) = (.bound(.minValue), .bound(.maxValue))
+            case .range(let from, let to)?: (lower, upper) = (from, to)
+            case nil:
+                // Not a range bound (the parent is not range-partitioned): validation refused it already.
+                (lower, upper) = (.bound(.minValue), .bound(.maxValue))
+            }
+            for case .literal(let text) in [lower, upper] { literals.insert(text) }
+            parsed.append((UInt32(try row.int64("parent")), child, lower, upper))
+        }
+        let converted = try epochs(of: Array(literals), on: connection)
+        var children: [UInt32: [ChildRow]] = [:]
+        for (parent, row, lower, upper) in parsed {
+            var child = row
+            child.range = PartitionRange(lower: bound(lower, converted), upper: bound(upper, converted))
+            children[parent, default: []].append(child)
         }
         return children
     }
 
-    private static func bound(_ text: String?) -> RangeBound {
-        switch text {
-        case "MINVALUE", "-Infinity", nil: .minValue
-        case "MAXVALUE", "Infinity": .maxValue
-        case let value?: Double(value).map { .value(Date(timeIntervalSince1970: $0)) } ?? .maxValue
+    /// The bound values the server must read itself (infinity, BC…), as bounds, in one query.
+    private static func epochs(of literals: [String], on connection: PostgresConnection) throws(PostgresError)
+        -> [String: RangeBound]
+    {
+        guard !literals.isEmpty else { return [:] }
+        let result = try connection.query(
+            "SELECT s.text, extract(epoch FROM s.text::timestamptz)::text AS epoch FROM unnest($1::text[]) AS s(text)",
+            [.textArray(literals)], purpose: "read \(literals.count) partition bound value(s)")
+        var bounds: [String: RangeBound] = [:]
+        for row in result.rows {
+            let epoch = row["epoch"]
+            bounds[try row.string("text")] =
+                switch epoch {
+                case "-Infinity": .minValue
+                case "Infinity": .maxValue
+                default: epoch.flatMap(Double.init).map { .value(Date(timeIntervalSince1970: $0)) } ?? .maxValue
+                }
+        }
+        return bounds
+    }
+
+    private static func bound(_ side: PartitionBoundText.Side, _ converted: [String: RangeBound]) -> RangeBound {
+        switch side {
+        case .bound(let bound): bound
+        case .literal(let text): converted[text] ?? .maxValue
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PartmandCore
 import PartmandPostgres
+import Synchronization
 
 /// Runs maintenance passes: for each table, takes its advisory lock, reads the catalog, plans and
 /// executes. One table's failure never stops the others.
@@ -227,23 +228,40 @@ public final class MaintenanceEngine: Sendable {
                 logger.error("cannot list pg_partman sets: \(error)")
             }
         }
-        let survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
-        for spec in enabled {
+        var survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
+        survey.partman = surveyPartman(enabled.filter { $0.engine == .pgPartman }, now: now, logger: logger)
+        // Tables whose first read says they only need new partitions are maintained side by side, one per
+        // pooled connection; the others (retirements wait for older transactions, pg_partman maintains one
+        // set at a time) one after another.
+        let results = TableSlots<TableReport>(count: enabled.count)
+        let next = Counter()
+        let maintainOne: @Sendable (Int) -> Void = { [enabled, logger, retirementRefusal, survey] index in
+            let spec = enabled[index]
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
-            if stopSignal.isStopped {
-                report.tables.append(TableReport(table: spec.parent, status: .skipped("shutting down")))
-                continue
-            }
-            let tableReport =
-                survey.steady[spec.parent]
-                ?? maintain(
-                    spec, now: now, surveyed: survey.catalogs[spec.parent], retirementRefusal: retirementRefusal,
+            let tableReport: TableReport
+            if let steady = survey.steady[spec.parent] {
+                tableReport = steady
+            } else if self.stopSignal.isStopped {
+                results[index] = TableReport(table: spec.parent, status: .skipped("shutting down"))
+                return
+            } else {
+                tableReport = self.maintain(
+                    spec, now: now, surveyed: survey.catalogs[spec.parent],
+                    surveyedSet: survey.partman?.sets[spec.parent], retirementRefusal: retirementRefusal,
                     logger: tableLogger)
-            log(tableReport, logger: tableLogger)
+            }
+            self.log(tableReport, logger: tableLogger)
             tableFinished?(tableReport)
-            report.tables.append(tableReport)
+            results[index] = tableReport
         }
+        let side = enabled.indices.filter { survey.onlyCreates.contains(enabled[$0].parent) }
+        let sideSet = Set(side)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(pool.size, side.count))) { _ in
+            while let position = next.take(below: side.count) { maintainOne(side[position]) }
+        }
+        for index in enabled.indices where !sideSet.contains(index) { maintainOne(index) }
+        report.tables = results.filled
         report.duration = .since(started)
         return report
     }
@@ -253,6 +271,37 @@ public final class MaintenanceEngine: Sendable {
     private struct Survey {
         var steady: [QualifiedName: TableReport] = [:]
         var catalogs: [QualifiedName: TableCatalog] = [:]
+        /// Tables whose plan only creates partitions (no retirement): safe to maintain side by side.
+        var onlyCreates: Set<QualifiedName> = []
+        /// The pg_partman sets' first read, when there are sets and it succeeded.
+        var partman: PartmanSurvey?
+    }
+
+    /// What one read of every pg_partman set found.
+    private struct PartmanSurvey {
+        var sets: [QualifiedName: PartmanDriver.Inspection] = [:]
+    }
+
+    /// Reads every pg_partman set of `specs` at once (a few queries for all, under lock_timeout, without
+    /// retries); nil when there are none or the read failed (each set is then read under its lock).
+    private func surveyPartman(_ specs: [TableSpec], now: Date, logger: Logger) -> PartmanSurvey? {
+        guard !specs.isEmpty else { return nil }
+        do {
+            var once = settings
+            once.retries = 0
+            return try pool.withConnection { connection in
+                try TransactionRunner(connection: connection, settings: once, stop: stopSignal, logger: logger)
+                    .outsideTransaction("read \(specs.count) pg_partman sets", lockTimeout: settings.lockTimeout) {
+                        guard let installed = try PartmanExtension.find(on: connection) else { return nil }
+                        let read = try PartmanDriver.inspect(
+                            specs, partman: installed, now: now, isolatingFailures: true, on: connection)
+                        return PartmanSurvey(sets: read.compactMapValues { try? $0.get() })
+                    }
+            }
+        } catch {
+            logger.notice("cannot read every pg_partman set at once; reading them one by one: \(error)")
+            return nil
+        }
     }
 
     /// Reads the catalog of every native table of `specs` at once (a few queries for all of them, under
@@ -282,6 +331,7 @@ public final class MaintenanceEngine: Sendable {
             let plan = Planner.plan(spec, catalog.snapshot, now: now)
             guard plan.actions.isEmpty else {
                 survey.catalogs[spec.parent] = catalog
+                if !plan.actions.contains(where: \.isRetirement) { survey.onlyCreates.insert(spec.parent) }
                 continue
             }
             var tableLogger = logger
@@ -316,10 +366,12 @@ public final class MaintenanceEngine: Sendable {
 
     /// One table: advisory lock, snapshot, plan, actions, default-partition check, unlock.
     private func maintain(
-        _ spec: TableSpec, now: Date, surveyed: TableCatalog? = nil, retirementRefusal: String?, logger: Logger
+        _ spec: TableSpec, now: Date, surveyed: TableCatalog? = nil, surveyedSet: PartmanDriver.Inspection? = nil,
+        retirementRefusal: String?, logger: Logger
     ) -> TableReport {
         let started = Date()
         var report = TableReport(table: spec.parent, status: .ok)
+        let tally = RetryTally()
         do {
             try pool.withConnection { connection in
                 guard let lock = try lockTable(spec.parent, on: connection, report: &report) else { return }
@@ -328,16 +380,16 @@ public final class MaintenanceEngine: Sendable {
                 case .native:
                     try maintainLocked(
                         spec, now: now, surveyed: surveyed, retirementRefusal: retirementRefusal, on: connection,
-                        report: &report, logger: logger)
+                        tally: tally, report: &report, logger: logger)
                 case .pgPartman:
                     report.engine = .pgPartman
-                    guard let installed = try PartmanExtension.find(on: connection) else {
+                    guard let installed = try surveyedSet?.partman ?? PartmanExtension.find(on: connection) else {
                         throw PartmanExtension.missingError(for: spec.parent)
                     }
                     let driver = PartmanDriver(
                         connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
-                        stop: stopSignal, now: now, logger: logger)
-                    try driver.maintain(spec, report: &report)
+                        stop: stopSignal, now: now, logger: logger, tally: tally)
+                    try driver.maintain(spec, surveyed: surveyedSet, report: &report)
                 }
             }
         } catch let error as TableError {
@@ -347,6 +399,7 @@ public final class MaintenanceEngine: Sendable {
             report.status = .failed
             report.errors.append(TableError(table: spec.parent, error))
         }
+        report.lockRetries = tally.count
         report.duration = .since(started)
         return report
     }
@@ -376,12 +429,13 @@ public final class MaintenanceEngine: Sendable {
 
     private func maintainLocked(
         _ spec: TableSpec, now: Date, surveyed: TableCatalog?, retirementRefusal: String?,
-        on connection: PostgresConnection, report: inout TableReport, logger: Logger
+        on connection: PostgresConnection, tally: RetryTally, report: inout TableReport, logger: Logger
     ) throws {
         // Read under lock_timeout too: counting the default partition's rows must not queue
         // behind someone's ACCESS EXCLUSIVE request for long.
         var reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
         reader.sessionTimeouts = true
+        reader.tally = tally
         // The pass's first read still holds when nothing changed since (its fingerprint, one query); else
         // the table is read again, under its lock.
         let catalog: TableCatalog
@@ -410,7 +464,8 @@ public final class MaintenanceEngine: Sendable {
         log(plan.findings, logger)
 
         let executor = ActionExecutor(
-            connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger)
+            connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger,
+            tally: tally)
         for (index, action) in actions.enumerated() {
             if stopSignal.isStopped {
                 let left = actions[index...].map { "\($0)" }.joined(separator: "; ")
@@ -473,5 +528,34 @@ public final class MaintenanceEngine: Sendable {
 public enum RunID {
     public static func make() -> String {
         String(UUID().uuidString.prefix(8)).lowercased()
+    }
+}
+
+/// One result slot per table of a pass, filled from the threads maintaining them.
+private final class TableSlots<Value: Sendable>: Sendable {
+    private let slots: Mutex<[Value?]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+
+    subscript(index: Int) -> Value? {
+        get { slots.withLock { $0[index] } }
+        set { slots.withLock { $0[index] = newValue } }
+    }
+
+    /// The filled slots, in order.
+    var filled: [Value] { slots.withLock { $0.compactMap { $0 } } }
+}
+
+/// Hands out 0, 1, 2… to the threads of a pass, each number once.
+private final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    /// The next number, when below `limit`.
+    func take(below limit: Int) -> Int? {
+        value.withLock { next in
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
     }
 }

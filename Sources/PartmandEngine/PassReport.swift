@@ -20,6 +20,8 @@ public struct TableReport: Sendable {
     /// Retirements the planner wanted but the pass refused: its `now` was not the server's clock.
     public var refusedRetirements: [MaintenanceAction] = []
     public var rowsMoved = 0
+    /// Statements retried after a lock timeout or a deadlock.
+    public var lockRetries = 0
     /// What the planner wanted (for dry runs and plans, the only content).
     public var planned: [MaintenanceAction] = []
     public var findings: [Finding] = []

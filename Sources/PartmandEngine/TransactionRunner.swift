@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PartmandCore
 import PartmandPostgres
+import Synchronization
 
 /// Runs work on one connection in transactions with local `lock_timeout` and `statement_timeout`,
 /// retrying lock timeouts and deadlocks with backoff. Shared by the native executor, the pg_partman driver
@@ -17,6 +18,8 @@ public struct TransactionRunner {
     /// ones (`TableLock.acquire` set them): transactions then skip setting them, saving a round trip,
     /// and `outsideTransaction` puts them back rather than resetting them.
     var sessionTimeouts = false
+    /// Counts the retries this runner makes, for the table's report.
+    var tally: RetryTally?
 
     /// A runner on `connection`: timeouts and retries from `settings`; `stop` ends the backoff pauses early.
     public init(
@@ -86,6 +89,7 @@ public struct TransactionRunner {
                 guard let failure = error as? PostgresError, isRetryable(failure), attempt <= policy.retries,
                     connection.isOpen
                 else { throw error }
+                tally?.add()
                 let delay = policy.delay(beforeRetry: attempt)
                 logger.warning(
                     "\(purpose): \(failure.message); retry \(attempt) of \(policy.retries) in \(delay)",
@@ -100,4 +104,13 @@ public struct TransactionRunner {
         guard connection.isOpen, connection.transactionStatus != .idle else { return }
         _ = try? connection.execute("ROLLBACK", purpose: "roll back")
     }
+}
+
+/// How many times the runners working on one table retried after a lock timeout or deadlock.
+final class RetryTally: Sendable {
+    private let value = Mutex(0)
+
+    var count: Int { value.withLock { $0 } }
+
+    func add() { value.withLock { $0 += 1 } }
 }

@@ -5,13 +5,14 @@ import PartmandTime
 /// A small bounded pool of connections, opened lazily.
 ///
 /// Checked-out connections are validated first and replaced when dead (e.g. after a server
-/// restart); returned ones are rolled back or discarded so the next user gets a clean one.
+/// restart or a terminated backend, which the server announces before closing the socket); returned ones are rolled back or discarded so the next user gets a clean one.
 // @unchecked: the mutable state below is only touched inside `condition.withLock` (a checkout must
 // wait for a connection to come back, which Mutex cannot express); connections are opened, checked
 // and closed outside the lock.
 public final class ConnectionPool: @unchecked Sendable {
     private let options: ConnectionOptions
-    private let size: Int
+    /// The most connections the pool opens.
+    public let size: Int
     private let checkoutTimeout: Duration
     private let logger: Logger
 
@@ -108,8 +109,11 @@ public final class ConnectionPool: @unchecked Sendable {
         }
     }
 
-    /// Returns `connection` if a round trip works, else closes it and opens a new one in its slot.
+    /// Returns `connection` if nothing came from the server while it was idle (its backend is still
+    /// there) or, when something did, if a round trip works; else closes it and opens a new one in its
+    /// slot. (A round trip on every checkout cost one more per table in a pass.)
     private func validated(_ connection: PostgresConnection) throws(PostgresError) -> PostgresConnection {
+        guard connection.hasUnreadInput else { return connection }
         do {
             try connection.execute(";", purpose: "check pooled connection")
             return connection

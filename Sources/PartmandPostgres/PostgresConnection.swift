@@ -169,6 +169,15 @@ public final class PostgresConnection: @unchecked Sendable {
         handle.map { PQstatus($0) == CONNECTION_OK } ?? false
     }
 
+    /// Whether the server has said something since the last statement, without a round trip: an idle
+    /// connection gets nothing unless its backend ended (a terminated backend or a server shutting down
+    /// sends an error, then closes) or sent a notice. True when closed.
+    public var hasUnreadInput: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return true }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
+    }
+
     /// The connection's transaction state; `.unknown` once closed or broken.
     public var transactionStatus: TransactionStatus {
         handle.map { TransactionStatus(PQtransactionStatus($0)) } ?? .unknown

@@ -34,6 +34,22 @@ public enum PostgresValue: Sendable, Hashable, ExpressibleByStringLiteral {
         self = .text(value ? "true" : "false")
     }
 
+    /// A `text[]` value (or any array type the query casts it to: `$1::oid[]`): each element quoted in
+    /// PostgreSQL's array syntax, so any string, `NULL` and empty ones included, arrives as written.
+    public static func textArray(_ values: [String]) -> PostgresValue {
+        var literal = "{"
+        for (index, value) in values.enumerated() {
+            if index > 0 { literal += "," }
+            literal += "\""
+            for character in value.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        return .text(literal + "}")
+    }
+
     /// The text sent to the server.
     var text: String {
         switch self {

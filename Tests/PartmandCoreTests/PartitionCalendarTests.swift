@@ -296,3 +296,22 @@ struct InstantMinusTests {
                 == iso("2027-03-28T01:00:00Z"))
     }
 }
+
+@Suite("PartitionCalendar: UTC by arithmetic")
+struct UTCArithmeticTests {
+    /// UTC calendars compute dates and midnights by arithmetic; a zone that is UTC under another name
+    /// goes through Foundation's calendar. They must agree everywhere, before 1970 included.
+    @Test(arguments: ["1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months", "1 year"])
+    func agreesWithFoundation(interval: String) throws {
+        let parsed = try #require(CalendarInterval(parsing: interval))
+        let arithmetic = PartitionCalendar(interval: parsed, timeZone: TimeZone(identifier: "UTC")!)
+        let foundation = PartitionCalendar(interval: parsed, timeZone: TimeZone(identifier: "Etc/GMT+0")!)
+        var generator = SplitMix64(seed: 1970)
+        for _ in 0..<2000 {
+            let instant = Date(timeIntervalSince1970: Double(Int64(generator.next() % 10_000_000_000) - 4_000_000_000))
+            let slot = foundation.slot(containing: instant)
+            #expect(arithmetic.slot(containing: instant) == slot, "\(instant)")
+            #expect(arithmetic.boundary(ofSlot: slot) == foundation.boundary(ofSlot: slot), "slot \(slot)")
+        }
+    }
+}

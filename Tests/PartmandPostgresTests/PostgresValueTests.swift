@@ -34,6 +34,19 @@ struct PostgresValueTests {
         #expect(PostgresValue(Date(timeIntervalSince1970: secondsSince1970)) == .text(expected))
     }
 
+    @Test func textArraysReachTheServerAsWritten() throws {
+        let connection = try TestDatabase.connect()
+        defer { connection.close() }
+        let values = ["plain", "", "NULL", "with \"quotes\"", "back\\slash", "comma, {braces}", " spaced ", "ünï"]
+        let result = try connection.query(
+            "SELECT s.v, s.i::int AS i FROM unnest($1::text[]) WITH ORDINALITY AS s(v, i) ORDER BY 2",
+            [.textArray(values)], purpose: "unnest")
+        #expect(try result.rows.map { try $0.string("v") } == values)
+        let empty = try connection.query(
+            "SELECT cardinality($1::text[]) AS n", [.textArray([])], purpose: "empty array")
+        #expect(try empty.rows[0].int("n") == 0)
+    }
+
     @Test func typedValuesReachTheServerIntact() throws {
         let connection = try TestDatabase.connect()
         defer { connection.close() }

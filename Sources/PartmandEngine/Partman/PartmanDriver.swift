@@ -14,9 +14,13 @@ struct PartmanDriver {
     let stop: StopSignal
     let now: Date
     let logger: Logger
+    /// Counts the retries, for the set's report.
+    var tally: RetryTally? = nil
 
     /// What part_config and the catalog say about a set before maintenance.
-    struct Inspection {
+    struct Inspection: Sendable {
+        /// The pg_partman it was read with.
+        var partman: PartmanExtension
         var set: PartmanSet
         var catalog: TableCatalog
         var findings: [Finding]
@@ -33,65 +37,143 @@ struct PartmanDriver {
     static func inspect(_ spec: TableSpec, partman: PartmanExtension, now: Date, on connection: PostgresConnection)
         throws -> Inspection
     {
-        let table = PartmanSet.parentTable(spec.parent)
-        guard let set = try PartmanSets.read(partman, parents: [spec.parent], on: connection)[table] else {
-            throw TableError(
-                table: spec.parent,
-                message: "not registered with pg_partman (no row in \(partman.schema).part_config for '\(table)');"
-                    + " register it with partmand setup")
-        }
-        var catalogSpec = spec
-        catalogSpec.column = set.control
-        let catalog = try CatalogReader.read([catalogSpec], on: connection)[spec.parent]!.get()
-        let snapshot = catalog.snapshot
-        let retention = try set.retention.map { try interval($0, of: spec.parent, on: connection) }
-        let review = PartmanReview.review(snapshot, premake: set.premake, retention: retention, now: now)
-
-        var inspection = Inspection(set: set, catalog: catalog, findings: review.findings, cutoff: review.cutoff)
-        if let defaultPartition = snapshot.defaultPartition, let rows = snapshot.defaultRows, rows.count > 0 {
-            inspection.findings.append(.defaultRows(rows))
-            let lastUpper = snapshot.partitions.map(\.range.upper).max()
-            let blocking = try CatalogReader.defaultRows(
-                in: defaultPartition, key: snapshot.keyColumn, from: lastUpper?.date, on: connection)
-            if blocking.count > 0 {
-                inspection.blocking = blocking
-                inspection.findings.append(.defaultRowsBlockAttach(blocking))
-            }
-            inspection.movable = try CatalogReader.defaultRows(
-                in: defaultPartition, key: snapshot.keyColumn, from: review.cutoff, on: connection)
-        }
-        return inspection
+        try inspect([spec], partman: partman, now: now, on: connection)[spec.parent]!.get()
     }
 
-    /// A part_config interval (such as the retention, `6 months`) as the server reads it: PostgreSQL's
-    /// interval syntax is the server's to parse; what it means for partitions is `PartmanReview`'s rule.
-    static func interval(_ text: String, of parent: QualifiedName, on connection: PostgresConnection)
-        throws(PostgresError) -> IntervalSpan
+    /// `inspect` for many sets at once, in a constant number of queries (plus two per set whose default
+    /// partition holds rows). A set that is not registered, not range-partitioned, or whose default
+    /// partition cannot be read (with `isolatingFailures`, see `CatalogReader.read`) fails alone.
+    static func inspect(
+        _ specs: [TableSpec], partman: PartmanExtension, now: Date, isolatingFailures: Bool = false,
+        on connection: PostgresConnection
+    ) throws -> [QualifiedName: Result<Inspection, TableError>] {
+        var results: [QualifiedName: Result<Inspection, TableError>] = [:]
+        let sets = try PartmanSets.read(partman, parents: specs.map(\.parent), on: connection)
+        var registered: [(spec: TableSpec, set: PartmanSet)] = []
+        for spec in specs {
+            let table = PartmanSet.parentTable(spec.parent)
+            guard let set = sets[table] else {
+                results[spec.parent] = .failure(
+                    TableError(
+                        table: spec.parent,
+                        message:
+                            "not registered with pg_partman (no row in \(partman.schema).part_config for '\(table)');"
+                            + " register it with partmand setup"))
+                continue
+            }
+            registered.append((spec, set))
+        }
+        let catalogs = try CatalogReader.read(
+            registered.map { entry in
+                var catalogSpec = entry.spec
+                catalogSpec.column = entry.set.control
+                return catalogSpec
+            }, isolatingFailures: isolatingFailures, on: connection)
+        let retentions = try retentionSpans(Set(registered.compactMap(\.set.retention)), on: connection)
+        for (spec, set) in registered {
+            let catalog: TableCatalog
+            switch catalogs[spec.parent]! {
+            case .failure(let error):
+                results[spec.parent] = .failure(error)
+                continue
+            case .success(let read): catalog = read
+            }
+            let snapshot = catalog.snapshot
+            let retention: IntervalSpan?
+            switch set.retention.flatMap({ retentions[$0] }) {
+            case .failure(let error)?:
+                results[spec.parent] = .failure(TableError(table: spec.parent, error))
+                continue
+            case .success(let span)?: retention = span
+            case nil: retention = nil
+            }
+            let review = PartmanReview.review(snapshot, premake: set.premake, retention: retention, now: now)
+            var inspection = Inspection(
+                partman: partman, set: set, catalog: catalog, findings: review.findings, cutoff: review.cutoff)
+            if let defaultPartition = snapshot.defaultPartition, let rows = snapshot.defaultRows, rows.count > 0 {
+                inspection.findings.append(.defaultRows(rows))
+                let lastUpper = snapshot.partitions.map(\.range.upper).max()
+                let blocking = try CatalogReader.defaultRows(
+                    in: defaultPartition, key: snapshot.keyColumn, from: lastUpper?.date, on: connection)
+                if blocking.count > 0 {
+                    inspection.blocking = blocking
+                    inspection.findings.append(.defaultRowsBlockAttach(blocking))
+                }
+                inspection.movable = try CatalogReader.defaultRows(
+                    in: defaultPartition, key: snapshot.keyColumn, from: review.cutoff, on: connection)
+            }
+            results[spec.parent] = .success(inspection)
+        }
+        return results
+    }
+
+    /// `intervals` for every retention at once; outside a transaction block, a batch the server refuses
+    /// (one unreadable retention) is read again one retention at a time, so only its sets fail.
+    private static func retentionSpans(_ texts: Set<String>, on connection: PostgresConnection)
+        throws(PostgresError) -> [String: Result<IntervalSpan, PostgresError>]
     {
-        let row = try connection.query(
+        do {
+            return try intervals(texts, on: connection).mapValues { .success($0) }
+        } catch {
+            guard !error.isConnectionProblem, connection.transactionStatus == .idle, texts.count > 1 else {
+                throw error
+            }
+        }
+        var spans: [String: Result<IntervalSpan, PostgresError>] = [:]
+        for text in texts {
+            do {
+                spans[text] = .success(try intervals([text], on: connection)[text]!)
+            } catch {
+                guard !error.isConnectionProblem else { throw error }
+                spans[text] = .failure(error)
+            }
+        }
+        return spans
+    }
+
+    /// part_config intervals (such as the retention, `6 months`) as the server reads them, in one query:
+    /// PostgreSQL's interval syntax is the server's to parse; what it means for partitions is
+    /// `PartmanReview`'s rule.
+    static func intervals(_ texts: Set<String>, on connection: PostgresConnection) throws(PostgresError)
+        -> [String: IntervalSpan]
+    {
+        guard !texts.isEmpty else { return [:] }
+        let rows = try connection.query(
             """
-            SELECT (extract(year FROM i) * 12 + extract(month FROM i))::int8 AS months, extract(day FROM i)::int8 AS days,
+            SELECT s.text, (extract(year FROM i) * 12 + extract(month FROM i))::int8 AS months,
+                   extract(day FROM i)::int8 AS days,
                    (((extract(hour FROM i) * 60 + extract(minute FROM i)) * 60 + extract(second FROM i)) * 1000000)::int8
                        AS micros
-            FROM (SELECT $1::interval AS i) AS s
+            FROM unnest($1::text[]) AS s(text) CROSS JOIN LATERAL (SELECT s.text::interval AS i) AS v
             """,
-            [.text(text)], purpose: "read the retention of \(parent)"
-        ).rows[0]
-        return IntervalSpan(
-            months: Int(try row.int64("months")), days: Int(try row.int64("days")),
-            microseconds: try row.int64("micros"))
+            [.textArray(texts.sorted())], purpose: "read pg_partman retention intervals"
+        ).rows
+        var spans: [String: IntervalSpan] = [:]
+        for row in rows {
+            spans[try row.string("text")] = IntervalSpan(
+                months: Int(try row.int64("months")), days: Int(try row.int64("days")),
+                microseconds: try row.int64("micros"))
+        }
+        return spans
     }
 
     /// Maintains the set; fills `report`. Errors thrown are the set's failure.
-    func maintain(_ spec: TableSpec, report: inout TableReport) throws {
+    /// `surveyed`: the pass's first read of the set, used when it still holds under the lock.
+    func maintain(_ spec: TableSpec, surveyed: Inspection? = nil, report: inout TableReport) throws {
         report.engine = .pgPartman
         var runner = TransactionRunner(
             connection: connection, settings: settings, stop: stop, logger: logger,
             isRetryable: Self.isRetryable)
         runner.sessionTimeouts = true  // set with the table's lock (TableLock.acquire)
+        runner.tally = tally
         // Reading the default partition needs a lock too: under lock_timeout, like everything else.
-        let inspection = try runner.inTransaction("inspect pg_partman set \(spec.parent)") {
-            try Self.inspect(spec, partman: partman, now: now, on: connection)
+        let inspection: Inspection
+        if let surveyed, try CatalogReader.stillHolds(surveyed.catalog, on: connection) {
+            inspection = surveyed
+        } else {
+            inspection = try runner.inTransaction("inspect pg_partman set \(spec.parent)") {
+                try Self.inspect(spec, partman: partman, now: now, on: connection)
+            }
         }
         report.findings = inspection.findings
         for finding in inspection.findings { logger.info("\(finding)") }
@@ -119,7 +201,8 @@ struct PartmanDriver {
         }
 
         let before = snapshot.partitions
-        let result = try runner.inTransaction("pg_partman run_maintenance for \(spec.parent)") {
+        // One statement, its own transaction, under the session's timeouts (set with the lock).
+        let result = try runner.withRetries("pg_partman run_maintenance for \(spec.parent)") {
             try connection.query(
                 "SELECT \(partman.function("run_maintenance"))(p_parent_table => $1, p_analyze => false,"
                     + " p_jobmon => $2::boolean)",
@@ -190,7 +273,7 @@ struct PartmanDriver {
             purpose: "name partitions for default rows of \(snapshot.parent)")
         let executor = ActionExecutor(
             connection: connection, catalog: inspection.catalog, settings: settings, stop: stop, now: now,
-            logger: logger)
+            logger: logger, tally: tally)
         var created: [QualifiedName] = []
         var moved = 0
         for row in slots.rows {

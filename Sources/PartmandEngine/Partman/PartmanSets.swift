@@ -31,15 +31,6 @@ public enum PartmanSets {
     public static func read(_ partman: PartmanExtension, parents: [QualifiedName]?, on connection: PostgresConnection)
         throws(PostgresError) -> [String: PartmanSet]
     {
-        let names = parents.map {
-            "{"
-                + $0.map {
-                    "\""
-                        + PartmanSet.parentTable($0).replacingOccurrences(of: "\\", with: "\\\\")
-                        .replacingOccurrences(of: "\"", with: "\\\"") + "\""
-                }
-                .joined(separator: ",") + "}"
-        }
         let result = try connection.query(
             """
             SELECT parent_table, control, partition_interval, premake, retention,
@@ -48,7 +39,7 @@ public enum PartmanSets {
             WHERE $1::text[] IS NULL OR parent_table = ANY($1::text[])
             ORDER BY parent_table
             """,
-            [names.map(PostgresValue.text)], purpose: "read pg_partman part_config")
+            [parents.map { .textArray($0.map(PartmanSet.parentTable)) }], purpose: "read pg_partman part_config")
         var sets: [String: PartmanSet] = [:]
         for row in result.rows {
             let set = PartmanSet(

@@ -140,7 +140,8 @@ SQL
     q -c "VACUUM ANALYZE"
 }
 
-# Drops the furthest partition of every table in `schema`, so each needs one new partition.
+# Drops the furthest partition of every table in `schema` (by bound: the floor's tables have other
+# names), so each needs one new partition.
 drop_furthest() {
     local schema=$1
     q <<SQL
@@ -148,7 +149,7 @@ DO \$\$ DECLARE r record; BEGIN
   FOR r IN SELECT DISTINCT ON (i.inhparent) c.oid::regclass AS child
            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
            WHERE p.relnamespace = '$schema'::regnamespace AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
-           ORDER BY i.inhparent, c.relname DESC LOOP
+           ORDER BY i.inhparent, pg_get_expr(c.relpartbound, c.oid) DESC LOOP
     EXECUTE format('DROP TABLE %s', r.child);
   END LOOP;
 END \$\$;

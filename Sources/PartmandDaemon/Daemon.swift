@@ -75,16 +75,7 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
         machine = SchedulerStateMachine(
             configuration: config, configurationPath: options.configPath, systemZone: options.systemZone,
             logLevel: logger.logLevel, logLevelFixed: options.logLevelFixed, seed: .random(in: .min ... .max))
-        runtime = Runtime(config, logger: Self.engineLogger(logger, observatory))
-    }
-
-    /// The logger the engine gets: the daemon's, with its lock-timeout retries counted for /metrics.
-    private static func engineLogger(_ logger: Logger, _ observatory: Observatory) -> Logger {
-        var engineLogger = Logger(label: logger.label) { _ in
-            LockRetryCounter(wrapping: logger.handler, metrics: observatory.metrics)
-        }
-        engineLogger.logLevel = logger.logLevel
-        return engineLogger
+        runtime = Runtime(config, logger: logger)
     }
 
     /// Starts the service; never returns (the process exits on SIGTERM or SIGINT).
@@ -131,7 +122,7 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
                 perform(machine.configurationLoaded(result, now: clock.now()))
             case .replaceRuntime(let keepPrevious):
                 let previous = runtime
-                runtime = Runtime(machine.configuration, logger: Self.engineLogger(logger, observatory))
+                runtime = Runtime(machine.configuration, logger: logger)
                 observatory.configured(machine.configuration)
                 if keepPrevious { replacedRuntimes.append(previous) } else { previous.pool.close() }
             case .setLogLevel(let level): logger.logLevel = level

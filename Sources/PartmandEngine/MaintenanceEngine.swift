@@ -162,9 +162,11 @@ public final class MaintenanceEngine: Sendable {
     ///
     /// `tableFinished` is called with each table's report as soon as the table is done (from the
     /// thread that maintained it), for whoever records progress; it must not throw or block for long.
+    /// Tables in `first` are maintained before any other (the run history's table: the other tables'
+    /// rows need its partitions).
     public func runPass(
         _ specs: [TableSpec], now: Date, clock: PassClock, runID: String = RunID.make(),
-        tableFinished: (@Sendable (TableReport) -> Void)? = nil
+        first: Set<QualifiedName> = [], tableFinished: (@Sendable (TableReport) -> Void)? = nil
     ) -> PassReport {
         let started = Date()
         var logger = self.logger
@@ -230,7 +232,8 @@ public final class MaintenanceEngine: Sendable {
         }
         var survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
         survey.partman = surveyPartman(enabled.filter { $0.engine == .pgPartman }, now: now, logger: logger)
-        // Tables whose first read says they only need new partitions are maintained side by side, one per
+        // The tables in `first` go first, alone. Then tables whose first read says they only need new
+        // partitions are maintained side by side, one per
         // pooled connection; the others (retirements wait for older transactions, pg_partman maintains one
         // set at a time) one after another.
         let results = TableSlots<TableReport>(count: enabled.count)
@@ -255,12 +258,16 @@ public final class MaintenanceEngine: Sendable {
             tableFinished?(tableReport)
             results[index] = tableReport
         }
-        let side = enabled.indices.filter { survey.onlyCreates.contains(enabled[$0].parent) }
-        let sideSet = Set(side)
+        let leading = enabled.indices.filter { first.contains(enabled[$0].parent) }
+        for index in leading { maintainOne(index) }
+        let side = enabled.indices.filter {
+            survey.onlyCreates.contains(enabled[$0].parent) && !first.contains(enabled[$0].parent)
+        }
+        let handled = Set(side).union(leading)
         DispatchQueue.concurrentPerform(iterations: max(1, min(pool.size, side.count))) { _ in
             while let position = next.take(below: side.count) { maintainOne(side[position]) }
         }
-        for index in enabled.indices where !sideSet.contains(index) { maintainOne(index) }
+        for index in enabled.indices where !handled.contains(index) { maintainOne(index) }
         report.tables = results.filled
         report.duration = .since(started)
         return report

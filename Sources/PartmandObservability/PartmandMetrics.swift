@@ -63,6 +63,8 @@ public final class PartmandMetrics: Sendable {
                 .increment(by: Int64(table.retired.count))
             counter("partmand_table_rows_moved_total", labels: [label], help: Help.rowsMoved)
                 .increment(by: Int64(table.rowsMoved))
+            counter("partmand_table_lock_retries_total", labels: [label], help: Help.retries)
+                .increment(by: Int64(table.lockRetries))
             if table.status == .failed {
                 countFailure(
                     table.table,
@@ -77,12 +79,6 @@ public final class PartmandMetrics: Sendable {
             labels: [("table", "\(table)"), ("sqlstate_class", failure.sqlstateClass)],
             help: Help.failures
         ).increment()
-    }
-
-    /// Counts one retry of a statement of `table` after a lock timeout or deadlock.
-    func countLockRetry(table: String) {
-        counter("partmand_table_lock_retries_total", labels: [("table", table)], help: Help.retries)
-            .increment()
     }
 
     // MARK: - Scrape

@@ -55,10 +55,12 @@ import Testing
 
         let report = fixture.engine.runPass(
             specs, now: instant("2026-11-26T10:00:00Z"), clock: .given(retireAnyway: true),
+            first: [QualifiedName(schema: fixture.schema.name, name: "t8")],
             tableFinished: { table in finished.mutate { $0.append(table.table.name) } })
 
         #expect(report.tables.map(\.table.name) == tables)
         #expect(finished.value.sorted() == tables.sorted())
+        #expect(finished.value.first == "t8", "a table in `first` is done before any other")
         for table in report.tables where table.table.name != "t6" {
             #expect(table.status == .ok, "\(table.summary)")
             #expect(table.created.map(\.name) == [table.table.name + "_p20270301"])

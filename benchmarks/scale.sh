@@ -47,7 +47,7 @@ trap 'exit 130' INT TERM
 cat >>"$PGDIR/data/postgresql.conf" <<CONF
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
-max_locks_per_transaction = 256
+max_locks_per_transaction = 2048
 CONF
 "$repo/scripts/throwaway-pg" restart "$PGDIR" >/dev/null
 export PGHOST=$PGDIR PGPORT=$PORT PGUSER=postgres PGDATABASE=bench
@@ -107,15 +107,19 @@ setup_tables() {
     log "creating $n pg_partman sets and $n native tables ..."
     q -c "DROP SCHEMA IF EXISTS pm CASCADE; DROP SCHEMA IF EXISTS nat CASCADE; CREATE SCHEMA pm; CREATE SCHEMA nat;
           DELETE FROM partman.part_config"
-    q <<SQL
+    # In slices of 250 tables, one transaction each (one transaction for 5,000 runs out of lock slots).
+    local from
+    for ((from = 1; from <= n; from += 250)); do
+        q <<SQL
 DO \$\$ BEGIN
-  FOR i IN 1..$n LOOP
+  FOR i IN $from..$((from + 249 < n ? from + 249 : n)) LOOP
     EXECUTE format('CREATE TABLE pm.t%s (id bigint GENERATED ALWAYS AS IDENTITY, received_at timestamptz NOT NULL, payload text) PARTITION BY RANGE (received_at)', i);
     EXECUTE format('CREATE TABLE nat.t%s (id bigint GENERATED ALWAYS AS IDENTITY, received_at timestamptz NOT NULL, payload text) PARTITION BY RANGE (received_at)', i);
     PERFORM partman.create_parent(p_parent_table => 'pm.t' || i, p_control => 'received_at', $create_kind, p_premake => 4);
   END LOOP;
 END \$\$;
 SQL
+    done
     {
         printf 'database:\n  conninfo: "%s"\nschedule:\n  run_on_start: false\ntables:\n' "$conninfo"
         for ((i = 1; i <= n; i++)); do

@@ -109,8 +109,8 @@ write_config "$WORK/retire.yaml" "    retention: 6 months
 
 cat >"$WORK/insert.sql" <<'SQL'
 \set n random(1, 1000)
-INSERT INTO public.webhook_events (received_at, source, payload)
-VALUES (now(), 'source-' || (:n % 20), jsonb_build_object('n', :n, 'kind', 'push', 'body', repeat('x', 64)));
+INSERT INTO public.webhook_events (received_at, source, event_type, payload)
+VALUES (now(), 'source-' || (:n % 20), 'push', jsonb_build_object('n', :n, 'kind', 'push', 'body', repeat('x', 64)));
 SQL
 
 # One sample row per session waiting on a lock: time | app | pid | locktype | relation | mode | blockers
@@ -133,8 +133,8 @@ setup_db() { # variant, dir
     "$PARTMAND" once --config "$WORK/setup.yaml" --now "$real_now" >>"$2/setup.log" 2>&1 ||
         { cat "$2/setup.log" >&2; die "setup failed"; }
     # A little data everywhere, so the reader's count(*) and the default-partition check do real work.
-    q -c "INSERT INTO public.webhook_events (received_at, source, payload)
-          SELECT now() - (g % 30) * interval '1 hour', 'seed', '{}' FROM generate_series(1, 20000) g" >/dev/null
+    q -c "INSERT INTO public.webhook_events (received_at, source, event_type, payload)
+          SELECT now() - (g % 30) * interval '1 hour', 'seed', 'push', '{}' FROM generate_series(1, 20000) g" >/dev/null
     q -c 'VACUUM ANALYZE public.webhook_events' -c 'CHECKPOINT' >/dev/null
     q -c "SELECT c.relname || ' ' || pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i
           JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public.webhook_events'::regclass

@@ -54,13 +54,14 @@ END $$;
 
 \echo '4. an insert lands in a real partition (rolled back)'
 BEGIN;
-INSERT INTO public.webhook_events (source, payload) VALUES ('partmand-verify', '{}')
-RETURNING id, received_at, tableoid::regclass AS landed_in;
+INSERT INTO public.webhook_events (source, event_type, payload, headers)
+VALUES ('partmand-verify', 'verify', '{}', '{}')
+RETURNING webhook_events_id, received_at, tableoid::regclass AS landed_in;
 DO $$
 BEGIN
     IF EXISTS (
         SELECT FROM public.webhook_events e JOIN pg_class c ON c.oid = e.tableoid
-        WHERE e.id = lastval() AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'
+        WHERE e.webhook_events_id = lastval() AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'
     ) THEN
         RAISE EXCEPTION 'verify: a row received now landed in the default partition';
     END IF;

@@ -16,6 +16,9 @@ struct MigrationInspection {
         var indexCount = 0
         /// Sequences owned by a column of the table (serial).
         var ownedSequences: [(schema: String, name: String, column: String)] = []
+        /// Identity columns and their sequences; `indexed` when an index leads with the column, so that
+        /// `max(column)` is one index probe (else the largest id is read by a scan before the swap).
+        var identities: [(column: String, sequence: QualifiedName, indexed: Bool)] = []
         /// `partmand_migrate_bounds` on the table, a leftover of an earlier run (it is dropped and added again).
         var leftoverConstraint = false
         /// The layout's cutoff as a literal of the key type, quoted by the server.
@@ -115,9 +118,7 @@ private struct Reader {
 
     /// What would not be carried over to the new table, and the indexes.
     private mutating func readDependents() throws {
-        facts.identityColumns = try items(
-            "SELECT attname::text AS item FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0"
-                + " AND NOT attisdropped AND attidentity <> '' ORDER BY attnum", purpose: "find identity columns")
+        try readIdentities()
         facts.columnPrivileges = try items(
             "SELECT attname::text AS item FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0"
                 + " AND NOT attisdropped AND attacl IS NOT NULL ORDER BY attnum", purpose: "find column privileges")
@@ -165,6 +166,36 @@ private struct Reader {
         details.indexCount = try connection.query(
             "SELECT count(*)::int AS n FROM pg_index WHERE indrelid = $1::oid", [oidParameter], purpose: "count indexes"
         ).rows[0].int("n")
+    }
+
+    /// Identity columns, their sequences, and whether an index leads with them.
+    private mutating func readIdentities() throws {
+        let rows = try connection.query(
+            """
+            SELECT a.attname::text AS column, n.nspname::text AS seq_schema, s.relname::text AS seq_name,
+                   q.seqincrement::int8 AS increment,
+                   EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum
+                           AND i.indpred IS NULL AND i.indisvalid) AS indexed
+            FROM pg_attribute a
+            JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
+                            AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass AND d.deptype = 'i'
+            JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            JOIN pg_namespace n ON n.oid = s.relnamespace
+            JOIN pg_sequence q ON q.seqrelid = s.oid
+            WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity <> ''
+            ORDER BY a.attnum
+            """, [oidParameter], purpose: "find identity columns of \(table)"
+        ).rows
+        for row in rows {
+            let column = try row.string("column")
+            facts.identityColumns.append(.init(column: column, increment: try row.int64("increment")))
+            details.identities.append(
+                (
+                    column,
+                    QualifiedName(schema: try row.string("seq_schema"), name: try row.string("seq_name")),
+                    try row.bool("indexed")
+                ))
+        }
     }
 
     /// The newest value of the partition column (one index or table scan).

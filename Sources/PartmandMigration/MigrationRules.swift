@@ -32,6 +32,19 @@ public struct MigrationColumnFacts: Sendable, Hashable {
     }
 }
 
+/// An identity column of the table to migrate and its sequence.
+public struct MigrationIdentityFacts: Sendable, Hashable {
+    public var column: String
+    /// The sequence's `INCREMENT`: the new parent's sequence is set past the old one's last value, which
+    /// only means "no id reused" for an ascending sequence.
+    public var increment: Int64
+
+    public init(column: String, increment: Int64 = 1) {
+        self.column = column
+        self.increment = increment
+    }
+}
+
 /// What the catalog says about a table that is to become range-partitioned: everything
 /// `MigrationRules.judge` looks at. Only for a plain table (relkind `r`) is more than `relkind` read;
 /// the defaults describe a table with nothing in the way.
@@ -49,8 +62,9 @@ public struct MigrationFacts: Sendable, Hashable {
     public var rowSecurity = false
     /// The partition column; nil when the table has no such column.
     public var column: MigrationColumnFacts?
+    /// Identity columns (`GENERATED … AS IDENTITY`), in column order.
+    public var identityColumns: [MigrationIdentityFacts] = []
     /// Names, in the order the catalog lists them (each list empty when there is nothing).
-    public var identityColumns: [String] = []
     /// Columns with column-level privileges.
     public var columnPrivileges: [String] = []
     /// Foreign keys of other tables referencing this one, as `name (on table)`.
@@ -130,8 +144,8 @@ public struct MigrationVerdict: Sendable, Hashable {
 ///   (or a role it is a member of), and has no row-level security (policies are not copied);
 /// - the partition column exists, is `timestamptz`, `timestamp` or `date`, is not generated, and holds no
 ///   NULL (no range partition takes one);
-/// - there is no identity column (the new table would get a new sequence starting at 1), no column
-///   privilege, no foreign key referencing the table or of its own, no exclusion constraint, no
+/// - identity columns count upwards (the new parent's identity continues past the old sequence's last
+///   value and the largest id); there is no column privilege, no foreign key referencing the table or of its own, no exclusion constraint, no
 ///   dependent view, no rule, no trigger, no inheritance parent or child, no publication (none of them is
 ///   carried over to the new table);
 /// - every PRIMARY KEY and UNIQUE index contains the partition column, and no index is invalid;
@@ -198,12 +212,13 @@ public enum MigrationRules {
         }
 
         // What is not carried over to the new table.
+        let descending = facts.identityColumns.filter { $0.increment < 0 }.map(\.column)
         check(
-            "no identity columns",
-            facts.identityColumns.isEmpty
+            "identity columns ascend",
+            descending.isEmpty
                 ? nil
-                : "identity column(s) \(listed(facts.identityColumns)): the new table would get a new sequence starting "
-                    + "at 1; replace the identity with a sequence default (nextval) first")
+                : "identity column(s) \(listed(descending)) count downwards (negative INCREMENT); partmand continues "
+                    + "ascending identity sequences only")
         check(
             "no column privileges",
             facts.columnPrivileges.isEmpty

@@ -52,8 +52,9 @@ struct MigrationSteps {
         "CREATE TABLE \(newTable.sql) (LIKE \(table.sql) \(likeOptions))"
             + " PARTITION BY RANGE (\(key))\(tablespaceClause)"
     }
-    /// A partition's options, and the indexes: ATTACH adopts the history table's existing ones.
-    var likeOptions: String { PartitionDDL.likeOptions + " INCLUDING INDEXES" }
+    /// A partition's options, the indexes (ATTACH adopts the history table's existing ones) and the
+    /// identity columns (a sequence of the new parent's own, with the old one's options; set in the swap).
+    var likeOptions: String { PartitionDDL.likeOptions + " INCLUDING INDEXES INCLUDING IDENTITY" }
 
     /// Every step's description, in order (a dry run's report).
     var descriptions: [String] { MigrationStep.allCases.map(description(of:)) }
@@ -81,6 +82,12 @@ struct MigrationSteps {
                 + "\(history.name); rename \(newTable.name) to \(table.name); "
                 + (details.ownedSequences.isEmpty
                     ? "" : "sequence(s) \(details.ownedSequences.map(\.name).joined(separator: ", ")) owned by it; ")
+                + details.identities.map {
+                    "identity \($0.column): the new sequence set past \($0.sequence.name)'s last value and max(\($0.column))"
+                        + ($0.indexed ? "" : " (read before the swap: no index leads with it)")
+                        + ", the identity dropped from \(history.name) (dropping \($0.sequence.name)), the new "
+                        + "sequence renamed to \($0.sequence.name); "
+                }.joined()
                 + "ATTACH PARTITION \(history.sql) FOR VALUES FROM (MINVALUE) TO (\(details.cutoffLiteral)); "
                 + "drop \(TableMigration.boundsConstraint)"
         }
@@ -159,11 +166,65 @@ struct MigrationSteps {
         }
     }
 
+    /// The largest value of each identity column that no index leads with, by column: one scan each,
+    /// before the swap and without its lock (readers and writers go on).
+    func scanIdentityMaxima(_ connection: PostgresConnection, _ runner: TransactionRunner) throws -> [String: Int64] {
+        var maxima: [String: Int64] = [:]
+        for identity in details.identities where !identity.indexed {
+            let column = SQL.identifier(identity.column)
+            maxima[identity.column] = try runner.inTransaction("read max(\(identity.column)) of \(table)") {
+                try connection.query(
+                    "SELECT max(\(column))::int8 AS m FROM \(table.sql)", [], purpose: "read max(\(identity.column))"
+                ).rows[0].optionalInt64("m")
+            }
+        }
+        return maxima
+    }
+
+    /// In the swap, after the renames: the new parent's identity sequences continue past the old ones'
+    /// last values and the largest ids (`maxima` for the columns no index leads with); the history table
+    /// loses its identity (and with it the old sequence: one generator of ids, and PostgreSQL 17 refuses to
+    /// attach a table with an identity), and the new sequence takes the old one's name. Returns the
+    /// positions set, by column.
+    private func continueIdentities(_ connection: PostgresConnection, maxima: [String: Int64]) throws -> [String: Int64]
+    {
+        var positions: [String: Int64] = [:]
+        for identity in details.identities {
+            let column = SQL.identifier(identity.column)
+            let largest = identity.indexed ? "(SELECT max(\(column)) FROM \(history.sql))::int8" : "$4::int8"
+            let row = try connection.query(
+                """
+                SELECT n.nspname::text AS schema, c.relname::text AS name, setval(c.oid, p.position, true) AS position
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+                     (SELECT greatest(pg_sequence_last_value($1::regclass), \(largest)) AS position) p
+                WHERE c.oid = pg_get_serial_sequence($2, $3)::regclass
+                """,
+                [.text(identity.sequence.sql), .text(table.sql), .text(identity.column)]
+                    + (identity.indexed ? [] : [maxima[identity.column].map { .text(String($0)) }]),
+                purpose: "continue the identity of \(table).\(identity.column)"
+            ).rows.first
+            guard let row else {
+                throw MigrationRefusal(
+                    message: "\(table).\(identity.column) has no identity sequence after the renames")
+            }
+            positions[identity.column] = try row.optionalInt64("position")
+            try connection.execute(
+                "ALTER TABLE \(history.sql) ALTER COLUMN \(column) DROP IDENTITY",
+                purpose: "drop the identity of \(history).\(identity.column)")
+            try connection.execute(
+                "ALTER SEQUENCE \(SQL.qualified(try row.string("schema"), try row.string("name")))"
+                    + " RENAME TO \(SQL.identifier(identity.sequence.name))",
+                purpose: "rename the sequence of \(table).\(identity.column)")
+        }
+        return positions
+    }
+
     /// `.swap`: one short transaction under the short lock timeout. Returns the number of existing
     /// indexes ATTACH adopted; rolls back if it had to build any.
-    func swap(_ connection: PostgresConnection, _ runner: TransactionRunner, _ settings: MaintenanceSettings) throws
-        -> Int
-    {
+    func swap(
+        _ connection: PostgresConnection, _ runner: TransactionRunner, _ settings: MaintenanceSettings,
+        identityMaxima: [String: Int64] = [:]
+    ) throws -> Int {
         try runner.inTransaction("swap \(table) for a partitioned table", lockTimeout: settings.exclusiveLockTimeout) {
             try connection.execute(
                 "LOCK TABLE \(table.sql) IN ACCESS EXCLUSIVE MODE", purpose: "lock \(table)")
@@ -188,6 +249,7 @@ struct MigrationSteps {
                         + " OWNED BY \(table.sql).\(SQL.identifier(sequence.column))",
                     purpose: "move sequence \(sequence.name) to \(table)")
             }
+            _ = try continueIdentities(connection, maxima: identityMaxima)
             try connection.execute(
                 "ALTER TABLE \(table.sql) ATTACH PARTITION \(history.sql)"
                     + " FOR VALUES FROM (MINVALUE) TO (\(details.cutoffLiteral))",

@@ -31,8 +31,26 @@ public struct MigrationReport: Sendable {
     public var leftovers: [String] = []
     /// The maintenance pass run after the swap.
     public var pass: TableReport?
+    /// Before: the table, its dependents and what will be made (read for a plain table, also when refused).
+    public var survey: MigrationSurvey?
+    /// After the swap: rows counted in old and new, per partition, indexes, sequences.
+    public var verification: MigrationVerification?
+    /// Why the verification could not be read, when it could not.
+    public var verificationError: String?
 
-    public var succeeded: Bool { [.migrated, .alreadyPartitioned, .wouldMigrate].contains(outcome) }
+    public init(table: QualifiedName, outcome: Outcome) {
+        self.table = table
+        self.outcome = outcome
+    }
+
+    /// Migrated (and verified), already partitioned, or a dry run with nothing in the way.
+    public var succeeded: Bool {
+        switch outcome {
+        case .migrated: verification?.passed == true
+        case .alreadyPartitioned, .wouldMigrate: true
+        case .refused, .failed: false
+        }
+    }
 }
 
 /// Turns a plain table into a range-partitioned one of the same name, online and without copying rows:
@@ -68,7 +86,7 @@ public final class TableMigration {
         logger[metadataKey: "table"] = "\(spec.parent)"
         var instant = now ?? Date()
         do {
-            let done = try pool.withConnection { connection -> Bool in
+            let done = try pool.withConnection { connection -> MigrationSteps? in
                 let runner = TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
                 if now == nil {
                     instant = try connection.query(
@@ -82,26 +100,32 @@ public final class TableMigration {
                 report.checks = verdict.checks
                 if verdict.alreadyPartitioned {
                     report.outcome = .alreadyPartitioned
-                    return false
+                    return nil
                 }
                 report.cutoff = verdict.layout?.cutoff
+                if let layout = verdict.layout {
+                    report.survey = try runner.inTransaction("survey \(spec.parent)") {
+                        try MigrationSurveyReader.survey(inspection, layout: layout, on: connection)
+                    }
+                }
                 guard let layout = verdict.layout, !verdict.refused else {
                     report.outcome = .refused
-                    return false
+                    return nil
                 }
                 let steps = MigrationSteps(spec: spec, layout: layout, inspection: inspection)
                 if dryRun {
                     report.steps = steps.descriptions
                     report.outcome = .wouldMigrate
-                    return false
+                    return nil
                 }
                 try migrate(steps, on: connection, runner: runner, report: &report, logger: logger)
-                return true
+                return steps
             }
-            if done {
+            if let steps = done {
                 let pass = engine.runPass([spec], now: instant, clock: .given(retireAnyway: false))
                 report.pass = pass.tables.first
                 report.steps.append("maintenance pass: \(pass.tables.first?.summary ?? "no report")")
+                verify(steps, report: &report, logger: logger)
             }
         } catch let error as MigrationRefusal {
             report.outcome = .refused
@@ -112,6 +136,20 @@ public final class TableMigration {
             logger.error("migration failed: \(report.error!.message)")
         }
         return report
+    }
+
+    /// Counts and checks the migrated table (a scan of it, under ACCESS SHARE only) and logs the outcome.
+    private func verify(_ steps: MigrationSteps, report: inout MigrationReport, logger: Logger) {
+        do {
+            let verification = try pool.withConnection { connection in
+                try MigrationSurveyReader.verify(steps, on: connection)
+            }
+            report.verification = verification
+            for check in verification.checks where !check.passed { logger.error("verification: \(check)") }
+        } catch {
+            report.verificationError = "\(error)"
+            logger.error("verification failed: \(error)")
+        }
     }
 
     /// Takes the advisory lock, prepares (CHECK, validate, new parent and its partitions), swaps;
@@ -134,12 +172,13 @@ public final class TableMigration {
             finished(.addConstraint)
             try steps.validateConstraint(connection, runner)
             finished(.validateConstraint)
+            let identityMaxima = try steps.scanIdentityMaxima(connection, runner)
             // One transaction makes the parent and its partitions.
             try steps.createParentAndPartitions(connection, runner)
             finished(.createParent)
             finished(.createPartitions, logged: false)
             try beforeSwap?()
-            let attached = try steps.swap(connection, runner, settings)
+            let attached = try steps.swap(connection, runner, settings, identityMaxima: identityMaxima)
             finished(.swap, detail: " (\(attached) existing indexes attached, none built)")
             report.outcome = .migrated
         } catch {

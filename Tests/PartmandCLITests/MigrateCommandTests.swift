@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @Suite("partmand migrate")
@@ -57,6 +58,48 @@ struct MigrateCommandTests {
         #expect(try relkind(fixture) == "r")
     }
 
+    @Test("--json: the dry run's survey and the real run's verification, with stable keys")
+    func json() throws {
+        let fixture = try plainTable("migrateclijson")
+        let table = "\(fixture.schema.name).events"
+
+        let dry = try fixture.run(["migrate", "--table", table, "--dry-run", "--json"])
+
+        #expect(dry.status == 0, "\(dry)")
+        let before = try #require(try JSONSerialization.jsonObject(with: Data(dry.stdout.utf8)) as? [String: Any])
+        #expect(before["outcome"] as? String == "would_migrate" && before["dry_run"] as? Bool == true)
+        let survey = try #require(before["survey"] as? [String: Any], "\(dry)")
+        #expect((survey["indexes"] as? [Any])?.count == 1 && survey["table_bytes"] is Int, "\(survey)")
+        #expect(before["verification"] is NSNull)
+
+        let real = try fixture.run(["migrate", "--table", table, "--json"])
+
+        #expect(real.status == 0, "\(real)")
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(real.stdout.utf8)) as? [String: Any])
+        #expect(after["outcome"] as? String == "migrated" && after["succeeded"] as? Bool == true, "\(real)")
+        let verification = try #require(after["verification"] as? [String: Any])
+        #expect(verification["passed"] as? Bool == true, "\(verification)")
+        let counts = try #require(verification["counts"] as? [String: Any])
+        #expect(counts["old_table_rows"] as? Int == 20 && counts["new_table_rows"] as? Int == 20, "\(counts)")
+    }
+
+    @Test("migrate --undo turns the migrated table back into a plain table; a second undo has nothing to do")
+    func undo() throws {
+        let fixture = try plainTable("migrateundocli")
+        let table = "\(fixture.schema.name).events"
+        #expect(try fixture.run(["migrate", "--table", table]).status == 0)
+
+        let dry = try fixture.run(["migrate", "--table", table, "--undo", "--dry-run"])
+        let result = try fixture.run(["migrate", "--table", table, "--undo"])
+
+        #expect(dry.status == 0 && dry.stdout.contains("would undo (dry run, nothing changed)"), "\(dry)")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("\(table): undone, a plain table again"), "\(result)")
+        #expect(try relkind(fixture) == "r")
+        let again = try fixture.run(["migrate", "--table", table, "--undo"])
+        #expect(again.status == 0 && again.stdout.contains("a plain table; nothing to undo"), "\(again)")
+    }
+
     @Test("a refusal names the check and exits 1; nothing changes")
     func refused() throws {
         let fixture = try plainTable("migratecliref")
@@ -83,6 +126,7 @@ struct MigrateCommandTests {
             "\(table): migrated", "done 1: ALTER TABLE", "done 5: swap in one transaction",
             "(1 existing indexes attached, none built)",
             "done 6: maintenance pass: \(table): ok: 0 created, 0 retired",
+            "verification: passed", "verified ok: rows in old == rows in new: 20",
         ] {
             #expect(result.stdout.contains(text), "missing '\(text)' in \(result)")
         }

@@ -41,7 +41,7 @@ private func refusals(_ verdict: MigrationVerdict) -> [String: String] {
 /// The checks of a plain table whose column is usable, in order.
 private let everyCheck = [
     "plain table", "permanent table", "not a typed table", "owned by partmand's role", "no row-level security",
-    "column received_at is timestamptz, timestamp or date", "no NULL in received_at", "no identity columns",
+    "column received_at is timestamptz, timestamp or date", "no NULL in received_at", "identity columns ascend",
     "no column privileges", "no foreign keys referencing it", "no foreign keys of its own", "no exclusion constraints",
     "no views depending on it", "no rules", "no triggers", "no inheritance", "not in a publication",
     "every unique index and primary key includes received_at", "no invalid indexes", "not too close to the cutoff",
@@ -78,8 +78,8 @@ private let violations: [Violation] = [
     Violation(check: "no NULL in received_at", says: "public.events.received_at holds NULLs") {
         $0.column?.holdsNulls = true
     },
-    Violation(check: "no identity columns", says: "identity column(s) id, other: the new table would get") {
-        $0.identityColumns = ["id", "other"]
+    Violation(check: "identity columns ascend", says: "identity column(s) other count downwards") {
+        $0.identityColumns = [.init(column: "id"), .init(column: "other", increment: -1)]
     },
     Violation(check: "no column privileges", says: "column privileges on payload are not copied") {
         $0.columnPrivileges = ["payload"]

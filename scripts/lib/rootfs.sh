@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Debian 12 root filesystems for checks without a container engine. Sourced (bash) by
-# scripts/check-image-runtime and scripts/check-deb; needs root, debootstrap (installed with apt-get
+# scripts/check-image-runtime, scripts/check-deb and scripts/check-systemd-boot; needs root, debootstrap (installed with apt-get
 # when missing) and Debian's mirror.
 #
 # Trees are cached in $PARTMAND_ROOTFS_CACHE (default /var/cache/partmand), outside the repository,
@@ -122,4 +122,26 @@ rootfs_copy() {
     rootfs_remove "$2"
     mkdir -p "$(dirname "$2")"
     cp -a "$1" "$2"
+}
+
+# The packages of the bookworm tree that boots systemd (scripts/check-systemd-boot): systemd as PID 1,
+# D-Bus for systemctl, and every Depends of the partmand package, so that the .deb installs with apt
+# inside the booted container without the network.
+rootfs_systemd_packages=systemd,systemd-sysv,dbus,libpq5,libsystemd0,tzdata,ca-certificates,procps
+
+rootfs_build_systemd() {
+    local dir=$1
+    rootfs_need_debootstrap
+    debootstrap --variant=minbase --include="$rootfs_systemd_packages" bookworm "$dir" "$rootfs_mirror"
+    rm -f "$dir/etc/apt/sources.list"
+    rootfs_sources >"$dir/etc/apt/sources.list.d/debian.sources"
+    rootfs_sh "$dir" 'apt-get clean && rm -rf /var/lib/apt/lists/*'
+    # Booted with systemd-nspawn --volatile=overlay: a fresh machine id at every boot, no getty.
+    : >"$dir/etc/machine-id"
+}
+
+# The bookworm minbase tree with systemd (rootfs_systemd_packages), for booting with systemd-nspawn.
+rootfs_systemd() {
+    rootfs_cached bookworm-systemd "debootstrap --variant=minbase --include=$rootfs_systemd_packages bookworm $rootfs_mirror
+$(rootfs_sources)" rootfs_build_systemd
 }

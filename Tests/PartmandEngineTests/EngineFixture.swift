@@ -17,10 +17,14 @@ final class EngineFixture: Sendable {
         lockTimeout: .milliseconds(200), statementTimeout: .seconds(30), retries: 2, backoff: .milliseconds(50),
         maxBackoff: .milliseconds(200))
 
-    init(_ prefix: String = "engine", settings: MaintenanceSettings = fastSettings, conninfo: String? = nil) throws {
+    /// `poolSize` 1 makes a pass maintain its tables one after another, in order.
+    init(
+        _ prefix: String = "engine", settings: MaintenanceSettings = fastSettings, conninfo: String? = nil,
+        poolSize: Int = 2
+    ) throws {
         schema = try TestSchema(prefix, conninfo: conninfo)
         pool = ConnectionPool(
-            options: ConnectionOptions(conninfo: try conninfo ?? TestServer.conninfo()), size: 2,
+            options: ConnectionOptions(conninfo: try conninfo ?? TestServer.conninfo()), size: poolSize,
             logger: TestServer.silentLogger)
         engine = MaintenanceEngine(pool: pool, settings: settings, logger: TestServer.silentLogger)
     }

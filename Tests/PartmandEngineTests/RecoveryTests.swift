@@ -48,7 +48,8 @@ import Testing
 
     @Test func anActionCancelledByAStopCountsAsNotDone() throws {
         let settings = MaintenanceSettings(lockTimeout: .seconds(30), statementTimeout: .seconds(60), retries: 0)
-        let fixture = try EngineFixture("stopped", settings: settings)
+        // One pooled connection: table b waits for table a (with two, b is maintained beside a and done).
+        let fixture = try EngineFixture("stopped", settings: settings, poolSize: 1)
         for table in ["a", "b"] { try fixture.createParent(table) }
         let blocker = try TestServer.holdingAccessExclusive(fixture.schema.qualified("a"))
         defer { blocker.close() }

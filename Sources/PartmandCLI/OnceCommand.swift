@@ -54,6 +54,7 @@ struct OnceCommand: ParsableCommand {
             throw ExitCode.unavailable
         }
         if report.standby { print("server is a standby (in recovery): nothing to do") }
+        if report.citusWorker { print(PlanCommand.citusWorkerNote) }
         print(ReportRendering.text(report.tables, planned: false))
         if report.tables.contains(where: { !$0.refusedRetirements.isEmpty }) {
             printError(

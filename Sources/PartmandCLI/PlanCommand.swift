@@ -32,9 +32,12 @@ struct PlanCommand: ParsableCommand {
     static func show(_ context: TableCommandContext, json: Bool) throws {
         let plan = try plan(context)
         if json {
-            print(ReportRendering.json(plan.tables, now: context.now, standby: plan.standby))
+            print(
+                ReportRendering.json(
+                    plan.tables, now: context.now, standby: plan.standby, citusWorker: plan.citusWorker))
         } else {
             if plan.standby { print(standbyNote) }
+            if plan.citusWorker { print(citusWorkerNote) }
             print(ReportRendering.text(plan.tables, planned: true))
         }
         if plan.failed { throw ExitCode.tableFailed }
@@ -44,6 +47,10 @@ struct PlanCommand: ParsableCommand {
     static let standbyNote =
         "server is a standby (in recovery): a pass here would do nothing; run partmand against the primary"
         + " (the plan below is read from this standby's copy of the catalog)"
+
+    /// The line `plan` and `once` start with on a Citus worker node.
+    static let citusWorkerNote =
+        "server is a Citus worker node: partmand does nothing here; run it against the coordinator"
 
     /// The engine's plan (a table that cannot be read fails on its own); exits 69 when the database
     /// cannot be reached, 1 on any other database error.

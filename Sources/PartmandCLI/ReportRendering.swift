@@ -18,6 +18,7 @@ enum ReportRendering {
                 lines += report.created.map { "  created \($0)" }
                 lines += report.createdDefault.map { ["  created default partition \($0)"] } ?? []
                 lines += report.retired.map { "  \($0.action) \($0.name) \($0.range)" }
+                lines += report.convertedToColumnar.map { "  converted \($0) to columnar" }
             }
             lines += report.findings.map { "  note: \($0)" }
             lines += report.notices.map { "  pg_partman: \($0)" }
@@ -25,9 +26,11 @@ enum ReportRendering {
         return lines.joined(separator: "\n")
     }
 
-    /// The plan as JSON: `{"now", "standby", "tables": [{"table", "status", "actions": [...], "findings",
-    /// "errors"}]}`; `standby` is true when the server is in recovery (a pass there would do nothing).
-    static func json(_ reports: [TableReport], now: Date, standby: Bool = false) -> String {
+    /// The plan as JSON: `{"now", "standby", "citus_worker", "tables": [{"table", "status", "actions": [...],
+    /// "findings", "errors", "distribution"}]}`; `standby` is true when the server is in recovery,
+    /// `citus_worker` when it is a Citus worker node (a pass there would do nothing); `distribution` is
+    /// how Citus distributes the table (null elsewhere).
+    static func json(_ reports: [TableReport], now: Date, standby: Bool = false, citusWorker: Bool = false) -> String {
         let tables: [[String: Any]] = reports.map { report in
             [
                 "table": report.table.unquoted,
@@ -39,12 +42,22 @@ enum ReportRendering {
                     ["message": error.message, "sqlstate": error.sqlState ?? NSNull()]
                 },
                 "default_rows": report.defaultRowsLeft.map { $0.count } ?? 0,
+                "distribution": report.distribution.map(distributionObject) ?? NSNull(),
             ]
         }
-        let object: [String: Any] = ["now": ISO8601.string(now), "standby": standby, "tables": tables]
+        let object: [String: Any] = [
+            "now": ISO8601.string(now), "standby": standby, "citus_worker": citusWorker, "tables": tables,
+        ]
         let data = try! JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func distributionObject(_ distribution: CitusDistribution) -> [String: Any] {
+        [
+            "kind": distribution.kind.rawValue, "column": distribution.column ?? NSNull(),
+            "shard_count": distribution.shardCount, "colocation_id": distribution.colocationID,
+        ]
     }
 
     private static func actionObject(_ action: MaintenanceAction) -> [String: Any] {
@@ -63,6 +76,10 @@ enum ReportRendering {
             object["range"] = unfinished.range
             object["state"] = "\(unfinished.state)"
             object["since"] = ISO8601.string(unfinished.since)
+        case .convertToColumnar(let partition):
+            object["from"] = partition.range.lower.description
+            object["to"] = partition.range.upper.description
+            object["access_method"] = partition.accessMethod ?? NSNull()
         }
         return object
     }

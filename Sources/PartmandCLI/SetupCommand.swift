@@ -13,6 +13,7 @@ struct SetupCommand: ParsableCommand {
             Creates the pg_partman extension when pg_partman.create_extension is true, calls create_parent with \
             the installed version's signature, then sets premake, retention, retention_keep_table and \
             infinite_time_partitions. With history: configured, creates the run history table and its partitions. \
+            When a table has columnar_after, creates Citus's citus_columnar extension (on a Citus coordinator). \
             Idempotent: a second run changes nothing. A set registered with other \
             settings is only updated with --update, after showing the difference.
 
@@ -41,7 +42,8 @@ struct SetupCommand: ParsableCommand {
         var steps: [PartmanSetup.Step]
         do {
             steps = try runtime.pool.withConnection { connection in
-                try PartmanSetup(connection: connection, options: config.partman, dryRun: dryRun, update: update)
+                try ColumnarSetup.run(specs, dryRun: dryRun, on: connection)
+                    + PartmanSetup(connection: connection, options: config.partman, dryRun: dryRun, update: update)
                     .run(specs.filter { $0.parent != historySpec?.parent })
             }
             if let historySpec {

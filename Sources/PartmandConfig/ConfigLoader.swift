@@ -341,7 +341,7 @@ public enum ConfigLoader {
         let keys = try node.mapping(allowed: [
             "table", "column", "interval", "premake", "retention", "retention_action", "archive_schema",
             "default_partition", "timezone", "enabled", "engine", "default_rows", "infinite_time_partitions",
-            "create",
+            "create", "columnar_after",
         ])
         func required(_ key: String) throws(ConfigError) -> ConfigNode {
             guard let value = keys[key] else { throw node.error("missing required key '\(key)'") }
@@ -394,6 +394,23 @@ public enum ConfigLoader {
             let path = try value.string()
             guard !path.isEmpty else { throw value.error("expected the path of a SQL file") }
             spec.createFile = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
+        }
+        if let value = keys["columnar_after"], !value.isNull {
+            guard spec.engine == .native else {
+                throw value.error("only for engine: native tables (pg_partman does not convert partitions)")
+            }
+            let after = try parseInterval(value)
+            guard !after.isShorter(than: interval) else {
+                throw value.error(
+                    "\(after) is shorter than one partition (\(interval)): the partition holding now would be "
+                        + "converted; make it at least \(interval)")
+            }
+            if let retention = spec.retention, !after.isShorter(than: retention) {
+                throw value.error(
+                    "\(after) is not shorter than retention (\(retention)): partitions would be retired before "
+                        + "they are converted")
+            }
+            spec.columnarAfter = after
         }
         if spec.engine == .pgPartman, case .archive = spec.retentionAction {
             throw (keys["retention_action"] ?? node).error(

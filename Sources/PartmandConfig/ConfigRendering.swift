@@ -89,6 +89,7 @@ public enum ConfigRendering {
                 "    infinite_time_partitions: \(table.infiniteTimePartitions)",
             ]
             if let create = table.createFile { lines.append("    create: \(quote(create))") }
+            if let after = table.columnarAfter { lines.append("    columnar_after: \(after)") }
         }
         return lines.joined(separator: "\n") + "\n"
     }

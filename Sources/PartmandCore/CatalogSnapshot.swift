@@ -13,12 +13,18 @@ public struct ExistingPartition: Hashable, Sendable {
     public var range: PartitionRange
     /// Left half-detached by an interrupted `DETACH PARTITION … CONCURRENTLY`.
     public var detachPending: Bool
+    /// The table access method (`heap`, `columnar`…); nil when unknown.
+    public var accessMethod: String?
 
-    public init(name: QualifiedName, range: PartitionRange, detachPending: Bool = false) {
+    public init(name: QualifiedName, range: PartitionRange, detachPending: Bool = false, accessMethod: String? = nil) {
         self.name = name
         self.range = range
         self.detachPending = detachPending
+        self.accessMethod = accessMethod
     }
+
+    /// Citus's column store.
+    public static let columnar = "columnar"
 }
 
 /// How many rows sit in a default partition, and the span of their key values.

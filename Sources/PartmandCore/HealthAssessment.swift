@@ -127,6 +127,8 @@ public struct HealthAssessment: Equatable, Sendable {
                 retire += 1
             case .finishRetirement:
                 break  // reported through its finding
+            case .convertToColumnar:
+                break  // storage, not health: inserts land and nothing is overdue
             }
         }
         if ahead > 0 {

@@ -34,6 +34,8 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
     /// Finishes a retirement an earlier pass recorded but did not complete: drops or archives a
     /// detached table, or forgets the record when the table is gone or was never detached.
     case finishRetirement(UnfinishedRetirement)
+    /// Rewrites an old partition with Citus's columnar access method (`columnar_after`).
+    case convertToColumnar(ExistingPartition)
 
     /// A short verb for logs and reports: create, create-default, drop, detach, archive, finish-retirement.
     public var kind: String {
@@ -47,6 +49,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
             case .archive: "archive"
             }
         case .finishRetirement: "finish-retirement"
+        case .convertToColumnar: "columnar"
         }
     }
 
@@ -54,8 +57,17 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
     /// decide those.
     public var isRetirement: Bool {
         switch self {
-        case .createPartition, .createDefaultPartition: false
+        case .createPartition, .createDefaultPartition, .convertToColumnar: false
         case .retirePartition, .finishRetirement: true
+        }
+    }
+
+    /// Whether the action only makes a partition (a table whose plan holds nothing else may be maintained
+    /// beside others).
+    public var isCreation: Bool {
+        switch self {
+        case .createPartition, .createDefaultPartition: true
+        case .retirePartition, .finishRetirement, .convertToColumnar: false
         }
     }
 
@@ -66,6 +78,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
         case .createDefaultPartition(let name): name
         case .retirePartition(let retired): retired.name
         case .finishRetirement(let unfinished): unfinished.name
+        case .convertToColumnar(let partition): partition.name
         }
     }
 
@@ -82,6 +95,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
             case .attached, .detachPending, .gone:
                 "forget the recorded \(unfinished.action) of \(unfinished.name) (\(unfinished.state))"
             }
+        case .convertToColumnar(let partition): "convert \(partition.name) \(partition.range) to columnar"
         }
     }
 }

@@ -11,6 +11,8 @@ import Foundation
 /// - a partition is retired only when its upper bound is at or before `now − retention`, so nothing
 ///   in the future is ever retired; the default partition is never retired;
 /// - a missing default partition is created when wanted; an unwanted one is kept and reported;
+/// - with `columnar_after`, a partition whose upper bound is at or before `now − columnar_after`, not
+///   columnar yet, not being retired and not pending detach, is converted to columnar, oldest first;
 /// - a retirement an earlier pass recorded and did not finish is finished first, as recorded: a
 ///   detached table is dropped or archived, a pending detach is finalized and then disposed of; a
 ///   record whose table is gone, or whose partition was never detached, is forgotten (that partition
@@ -63,6 +65,13 @@ public enum Planner {
                     action: resumed[partition.name]?.action ?? spec.retentionAction,
                     finishPendingDetach: partition.detachPending))
         }
+        let columnarCutoff = spec.columnarAfter.map { calendar.instant(now, minus: $0) }
+        let leaving = Set((retired + resumedPending).map(\.name))
+        actions += snapshot.partitions.filter { partition in
+            guard let columnarCutoff, partition.range.endsBy(columnarCutoff) else { return false }
+            return partition.accessMethod != ExistingPartition.columnar && !partition.detachPending
+                && !leaving.contains(partition.name)
+        }.map(MaintenanceAction.convertToColumnar)
         return MaintenancePlan(table: spec.parent, actions: finishing + actions, findings: findings)
     }
 

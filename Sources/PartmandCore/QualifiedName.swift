@@ -46,7 +46,15 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
             bytes.first.map { isLowerOrUnderscore($0) } == true
             && bytes.allSatisfy { isLowerOrUnderscore($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "$") }
         if plain && !PostgresKeywords.quoted.contains(identifier) { return identifier }
-        return "\"" + identifier.replacing("\"", with: "\"\"") + "\""
+        // By scalar: a `"` followed by a combining mark is one Character that a Character search misses.
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in identifier.unicodeScalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append(scalar) }
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
 
     private static func isLowerOrUnderscore(_ byte: UInt8) -> Bool {
@@ -57,12 +65,14 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
         (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
     }
 
+    /// Splits on unquoted dots, scalar by scalar (a quote followed by a combining mark is one Character,
+    /// and still a quote).
     private static func splitParts(_ text: String) throws(NameError) -> [String] {
         var parts: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inQuotes = false
         var wasQuoted = false
-        var chars = Array(text.trimmingWhitespace())[...]
+        var chars = Array(text.trimmingWhitespace().unicodeScalars)[...]
         while let c = chars.popFirst() {
             if inQuotes {
                 if c == "\"" {
@@ -79,15 +89,15 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
                 inQuotes = true
                 wasQuoted = true
             } else if c == "." {
-                parts.append(try finish(current, quoted: wasQuoted, text: text))
-                current = ""
+                parts.append(try finish(String(current), quoted: wasQuoted, text: text))
+                current = String.UnicodeScalarView()
                 wasQuoted = false
             } else {
                 current.append(c)
             }
         }
         if inQuotes { throw NameError(text: text, reason: "unterminated double quote") }
-        parts.append(try finish(current, quoted: wasQuoted, text: text))
+        parts.append(try finish(String(current), quoted: wasQuoted, text: text))
         return parts
     }
 

@@ -56,13 +56,16 @@ public struct TableSpec: Hashable, Sendable {
     public var infiniteTimePartitions: Bool
     /// A SQL file creating the partitioned parent (native tables, `partmand setup`); an absolute path.
     public var createFile: String?
+    /// Partitions entirely older than now − this are converted to Citus's columnar access method; nil
+    /// converts nothing.
+    public var columnarAfter: CalendarInterval?
 
     public init(
         parent: QualifiedName, column: String, interval: CalendarInterval, premake: Int = 4,
         retention: CalendarInterval? = nil, retentionAction: RetentionAction = .drop,
         defaultPartition: Bool = true, timeZone: TimeZone = TimeZone(identifier: "UTC")!, enabled: Bool = true,
         engine: EngineKind = .native, defaultRows: DefaultRowsPolicy = .refuse, infiniteTimePartitions: Bool = true,
-        createFile: String? = nil
+        createFile: String? = nil, columnarAfter: CalendarInterval? = nil
     ) {
         self.parent = parent
         self.column = column
@@ -77,5 +80,6 @@ public struct TableSpec: Hashable, Sendable {
         self.defaultRows = defaultRows
         self.infiniteTimePartitions = infiniteTimePartitions
         self.createFile = createFile
+        self.columnarAfter = columnarAfter
     }
 }

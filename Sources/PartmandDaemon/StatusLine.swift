@@ -13,6 +13,8 @@ enum StatusLine {
                 parts.append("last pass \(when) failed: database unreachable (\(firstLine(unreachable.message)))")
             } else if last.standby {
                 parts.append("last pass \(when): server is a standby, nothing to do")
+            } else if last.citusWorker {
+                parts.append("last pass \(when): server is a Citus worker node, nothing to do")
             } else {
                 let verdict = last.succeeded ? "ok" : "\(last.failedCount) of \(last.tables.count) tables FAILED"
                 parts.append(

@@ -54,6 +54,9 @@ final class ActionExecutor {
         case .finishRetirement(let unfinished):
             try finish(unfinished)
             return 0
+        case .convertToColumnar(let partition):
+            try convertToColumnar(partition)
+            return 0
         }
     }
 
@@ -105,6 +108,7 @@ final class ActionExecutor {
                 "ALTER TABLE \(parent.sql) ATTACH PARTITION \(new.name.sql)"
                     + " FOR VALUES FROM (\(bounds.lower)) TO (\(bounds.upper))",
                 purpose: "attach partition \(new.name)")
+            try checkColocated(new.name)
             if occupied {
                 try connection.execute(
                     "ALTER TABLE \(new.name.sql) DROP CONSTRAINT \(SQL.identifier(Self.boundsConstraint))",
@@ -153,13 +157,54 @@ final class ActionExecutor {
             try connection.execute(
                 "ALTER TABLE \(parent.sql) ATTACH PARTITION \(name.sql) DEFAULT",
                 purpose: "attach default partition \(name)")
+            try checkColocated(name)
+        }
+    }
+
+    // MARK: - Citus
+
+    /// On a distributed parent, checks (before the creating transaction commits) that Citus distributed
+    /// the attached partition `name` in the parent's colocation group; refuses, rolling the creation
+    /// back, when it did not.
+    private func checkColocated(_ name: QualifiedName) throws {
+        guard let distribution = catalog.distribution, distribution.kind == .distributed else { return }
+        let row = try connection.query(
+            """
+            SELECT p.colocationid::int8 AS colocation, p.partmethod::text AS method
+            FROM pg_dist_partition p WHERE p.logicalrelid = to_regclass($1)
+            """, [.text(name.sql)], purpose: "check \(name) is distributed with \(parent)"
+        ).rows.first
+        guard let row, try row.string("method") == "h" else {
+            throw refusal("refusing to create \(name): Citus did not distribute it like its parent \(parent)")
+        }
+        let colocation = Int(try row.int64("colocation"))
+        guard colocation == distribution.colocationID else {
+            throw refusal(
+                "refusing to create \(name): Citus put it in colocation group \(colocation), its parent \(parent)"
+                    + " is in \(distribution.colocationID)")
+        }
+    }
+
+    /// Rewrites `partition` with the columnar access method (Citus's `alter_table_set_access_method`,
+    /// which copies it into a new table and swaps them, detaching and attaching: ACCESS EXCLUSIVE on the
+    /// parent, so under exclusive_lock_timeout), in one transaction: on failure nothing changes.
+    private func convertToColumnar(_ partition: ExistingPartition) throws {
+        guard partition.range.upper <= .value(now) else {
+            throw refusal("refusing to convert \(partition.name): its range \(partition.range) is not in the past")
+        }
+        try inTransaction("convert \(partition.name) to columnar", lockTimeout: settings.exclusiveLockTimeout) {
+            _ = try connection.query(
+                "SELECT alter_table_set_access_method($1::regclass, $2)",
+                [.text(partition.name.sql), .text(ExistingPartition.columnar)],
+                purpose: "convert \(partition.name) to columnar")
         }
     }
 
     // MARK: - Retire
 
-    /// Detaches (CONCURRENTLY when the table has no default partition, so readers and writers never
-    /// wait; plainly under lock_timeout otherwise), then drops, keeps, or moves the detached table.
+    /// Detaches (CONCURRENTLY when the table has no default partition and is not a Citus table, so
+    /// readers and writers never wait; plainly under exclusive_lock_timeout otherwise), then drops, keeps,
+    /// or moves the detached table.
     /// A retirement that takes more than one transaction is recorded in the ledger first and cleared
     /// in the transaction that finishes it, so a kill at any point leaves work the next pass finds.
     private func retire(_ retired: RetiredPartition) throws {
@@ -169,8 +214,10 @@ final class ActionExecutor {
         if case .archive(let schema) = retired.action {
             try checkArchiveTarget(QualifiedName(schema: schema, name: retired.name.name), for: retired.name)
         }
-        if defaultPartition != nil && !retired.finishPendingDetach {
+        if (defaultPartition != nil || catalog.distribution != nil) && !retired.finishPendingDetach {
             // A plain DETACH needs ACCESS EXCLUSIVE on the parent: inserts queue behind it while it waits.
+            // PostgreSQL refuses DETACH … CONCURRENTLY beside a default partition; Citus refuses it on its
+            // tables.
             try inTransaction("\(retired.action) \(retired.name)", lockTimeout: settings.exclusiveLockTimeout) {
                 try connection.execute(
                     "ALTER TABLE \(parent.sql) DETACH PARTITION \(retired.name.sql)",
@@ -292,6 +339,7 @@ final class ActionExecutor {
         var runner = TransactionRunner(connection: connection, settings: settings, stop: stop, logger: logger)
         runner.sessionTimeouts = true
         runner.tally = tally
+        runner.propagatesToWorkers = catalog.distribution != nil
         return runner
     }
 

@@ -11,6 +11,10 @@ public struct TableCatalog: Sendable {
     public var insertableColumns: [String]
     /// The parent's tablespace, when it has one: new partitions go there, as with `PARTITION OF`.
     public var tablespace: String?
+    /// How Citus distributes the parent, when the server is a Citus node and the parent is in its metadata.
+    public var distribution: CitusDistribution?
+    /// The server has the columnar access method (Citus's `citus_columnar`).
+    public var columnarAvailable = false
     /// What this read depends on (see `Fingerprint`): an equal fingerprint later means the read still holds.
     var fingerprint: Fingerprint
 }
@@ -50,7 +54,7 @@ public enum CatalogReader {
     ) throws(PostgresError) -> [QualifiedName: Result<TableCatalog, TableError>] {
         var results: [QualifiedName: Result<TableCatalog, TableError>] = [:]
         guard !specs.isEmpty else { return results }
-        let parents = try readParents(specs, on: connection)
+        let (parents, server) = try readParents(specs, on: connection)
         var found: [UInt32: (spec: TableSpec, parent: ParentRow)] = [:]
         for spec in specs {
             switch validate(spec, parents[spec.parent]) {
@@ -59,6 +63,7 @@ public enum CatalogReader {
             }
         }
         let children = try readPartitions(of: Array(found.keys), on: connection)
+        let distributions = server.citus ? try readDistributions(of: Array(found.keys), on: connection) : [:]
         let ledger = try RetirementLedger.exists(on: connection)
         let unfinished = ledger ? try RetirementLedger.read(parents: Array(found.keys), on: connection) : [:]
         let defaults = found.compactMap { oid, entry in
@@ -85,14 +90,16 @@ public enum CatalogReader {
             let snapshot = TableSnapshot(
                 parent: entry.spec.parent, keyColumn: entry.parent.keyColumn, keyType: entry.parent.keyType,
                 partitions: rows.filter { !$0.isDefault }.map {
-                    ExistingPartition(name: $0.name, range: $0.range, detachPending: $0.detachPending)
+                    ExistingPartition(
+                        name: $0.name, range: $0.range, detachPending: $0.detachPending, accessMethod: $0.accessMethod)
                 },
                 defaultPartition: defaultPartition, defaultRows: defaultRows,
                 unfinishedRetirements: unfinished[oid] ?? [])
             results[entry.spec.parent] = .success(
                 TableCatalog(
                     oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
-                    tablespace: entry.parent.tablespace,
+                    tablespace: entry.parent.tablespace, distribution: distributions[oid],
+                    columnarAvailable: server.columnar,
                     fingerprint: Fingerprint(
                         parentVersion: entry.parent.version, attributeVersions: entry.parent.attributeVersions,
                         partitionVersions: rows.sorted { $0.oid < $1.oid }.map(\.version).joined(separator: ","),
@@ -191,7 +198,10 @@ public enum CatalogReader {
         -> [ExistingPartition]
     {
         (try readPartitions(of: [oid], on: connection)[oid] ?? []).filter { !$0.isDefault }
-            .map { ExistingPartition(name: $0.name, range: $0.range, detachPending: $0.detachPending) }
+            .map {
+                ExistingPartition(
+                    name: $0.name, range: $0.range, detachPending: $0.detachPending, accessMethod: $0.accessMethod)
+            }
             .sorted { $0.range.lower < $1.range.lower }
     }
 
@@ -266,8 +276,15 @@ public enum CatalogReader {
     /// A default partition to count, of the parent `oid`.
     private typealias DefaultToCount = (oid: UInt32, partitionOID: UInt32, partition: QualifiedName, key: String)
 
+    /// What the parents' read also tells about the server: Citus's metadata is there (a Citus node), the
+    /// columnar access method is there.
+    struct ServerCatalog {
+        var citus = false
+        var columnar = false
+    }
+
     private static func readParents(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
-        -> [QualifiedName: ParentRow?]
+        -> (parents: [QualifiedName: ParentRow?], server: ServerCatalog)
     {
         let result = try connection.query(
             """
@@ -275,8 +292,11 @@ public enum CatalogReader {
                    pt.partnatts::int AS key_count, a.attname::text AS key_column,
                    format_type(a.atttypid, NULL) AS key_type, cols.columns, cols.versions AS attribute_versions,
                    (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace) AS tablespace,
-                   c.xmin::text AS version
+                   c.xmin::text AS version, server.citus, server.columnar
             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(schema, name, i)
+            CROSS JOIN (
+                SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS citus,
+                       EXISTS (SELECT 1 FROM pg_am WHERE amname = 'columnar') AS columnar) server
             -- By name through the index, one table at a time (OFFSET 0 keeps the planner from hashing
             -- all of pg_class, which costs more than the rest of the read in a database of many partitions).
             LEFT JOIN LATERAL (
@@ -296,6 +316,10 @@ public enum CatalogReader {
             [.textArray(specs.map(\.parent.schema)), .textArray(specs.map(\.parent.name))],
             purpose: "read partitioned tables")
         var parents: [QualifiedName: ParentRow?] = [:]
+        var server = ServerCatalog()
+        if let first = result.rows.first {
+            server = ServerCatalog(citus: try first.bool("citus"), columnar: try first.bool("columnar"))
+        }
         for row in result.rows {
             let spec = specs[try row.int("i") - 1]
             guard let oid = try row.optionalInt64("oid") else {
@@ -312,7 +336,33 @@ public enum CatalogReader {
                 columns: columns, tablespace: row["tablespace"], version: row["version"] ?? "",
                 attributeVersions: row["attribute_versions"] ?? "")
         }
-        return parents
+        return (parents, server)
+    }
+
+    /// How Citus distributes the parents whose OIDs are `oids` (those in its metadata), on a Citus node.
+    private static func readDistributions(of oids: [UInt32], on connection: PostgresConnection)
+        throws(PostgresError) -> [UInt32: CitusDistribution]
+    {
+        guard !oids.isEmpty else { return [:] }
+        let result = try connection.query(
+            """
+            SELECT p.logicalrelid::oid::int8 AS oid, p.partmethod::text AS method, p.repmodel::text AS model,
+                   p.colocationid::int8 AS colocation,
+                   CASE WHEN p.partmethod = 'h' THEN column_to_column_name(p.logicalrelid, p.partkey) END AS column,
+                   (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid)::int8 AS shards
+            FROM pg_dist_partition p
+            WHERE p.logicalrelid::oid = ANY($1::oid[])
+            """,
+            [.text(oidArray(oids))], purpose: "read how Citus distributes \(oids.count) table(s)")
+        var distributions: [UInt32: CitusDistribution] = [:]
+        for row in result.rows {
+            distributions[UInt32(try row.int64("oid"))] = CitusDistribution(
+                kind: CitusDistribution.kind(
+                    partitionMethod: try row.string("method"), replicationModel: try row.string("model")),
+                column: row["column"], shardCount: Int(try row.int64("shards")),
+                colocationID: Int(try row.int64("colocation")))
+        }
+        return distributions
     }
 
     private static func validate(_ spec: TableSpec, _ row: ParentRow??) -> Result<ParentRow, TableError> {
@@ -347,6 +397,8 @@ public enum CatalogReader {
         var isDefault: Bool
         var range: PartitionRange
         var detachPending: Bool
+        /// The table access method (`heap`, `columnar`…).
+        var accessMethod: String?
         /// For the fingerprint.
         var version: String
     }
@@ -363,7 +415,7 @@ public enum CatalogReader {
             """
             SELECT i.inhparent::int8 AS parent, i.inhrelid::int8 AS oid, n.nspname::text AS schema,
                    c.relname::text AS name, i.inhdetachpending AS pending, pg_get_expr(c.relpartbound, 0) AS bound,
-                   \(partitionVersion) AS version
+                   \(partitionVersion) AS version, (SELECT amname::text FROM pg_am WHERE oid = c.relam) AS access_method
             FROM pg_inherits i
             JOIN pg_class c ON c.oid = i.inhrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -380,7 +432,7 @@ public enum CatalogReader {
             var child = ChildRow(
                 oid: UInt32(try row.int64("oid")), name: name, isDefault: false,
                 range: PartitionRange(lower: .minValue, upper: .maxValue), detachPending: try row.bool("pending"),
-                version: try row.string("version"))
+                accessMethod: row["access_method"], version: try row.string("version"))
             let (lower, upper): (PartitionBoundText.Side, PartitionBoundText.Side)
             switch PartitionBoundText.parse(row["bound"] ?? "") {
             case .default?:

@@ -48,9 +48,7 @@ public final class MaintenanceEngine: Sendable {
     }
 
     private func plan(_ specs: [TableSpec], now: Date, on connection: PostgresConnection) throws -> PlanReport {
-        let standby = try connection.query(
-            "SELECT pg_is_in_recovery() AS standby", purpose: "check server role"
-        ).rows[0].bool("standby")
+        let server = try ServerFacts.read(on: connection)
         var enabled = specs.filter(\.enabled)
         var listingFailure: TableReport?
         do {
@@ -82,13 +80,18 @@ public final class MaintenanceEngine: Sendable {
                 report.planned = plan.actions
                 report.findings = plan.findings
                 report.defaultRowsLeft = catalog.snapshot.defaultRows
+                report.distribution = catalog.distribution
+                if let refusal = ColumnarSupport.refusal(plan.actions, catalog) {
+                    report.status = .failed
+                    report.errors = [refusal]
+                }
             }
             return report
         }
         if let listingFailure { tables.append(listingFailure) }
         let holders = try TableLock.holders(of: tables.map(\.table), on: connection)
         for index in tables.indices { tables[index].lockHolder = holders[tables[index].table] }
-        return PlanReport(tables: tables, standby: standby)
+        return PlanReport(tables: tables, standby: server.standby, citusWorker: server.citusWorker)
     }
 
     /// With `pg_partman: { tables: all }`, part_config could not be read, so the sets the configuration does
@@ -174,15 +177,9 @@ public final class MaintenanceEngine: Sendable {
         var report = PassReport(runID: runID, startedAt: now)
         defer { logger.debug("pass finished") }
 
-        let server: (standby: Bool, now: Double)
+        let server: ServerFacts
         do {
-            server = try pool.withConnection { connection in
-                let row = try connection.query(
-                    "SELECT pg_is_in_recovery() AS standby, extract(epoch FROM now())::text AS now",
-                    purpose: "check server role and clock"
-                ).rows[0]
-                return (try row.bool("standby"), try row.double("now"))
-            }
+            server = try pool.withConnection { connection in try ServerFacts.read(on: connection) }
         } catch {
             var failure = TableError(table: QualifiedName(schema: "", name: ""), error)
             failure.isConnectionProblem = true
@@ -191,12 +188,14 @@ public final class MaintenanceEngine: Sendable {
             report.unreachable = failure
             return report
         }
-        if server.standby {
-            logger.notice("server is a standby (in recovery): nothing to do")
-            report.standby = true
-            report.tables = specs.filter(\.enabled).map {
-                TableReport(table: $0.parent, status: .skipped("server is a standby"))
-            }
+        if let skipReason = server.skipReason {
+            logger.notice(
+                server.standby
+                    ? "server is a standby (in recovery): nothing to do"
+                    : "server is a Citus worker node: nothing to do (partmand maintains tables from the coordinator)")
+            report.standby = server.standby
+            report.citusWorker = server.citusWorker
+            report.tables = specs.filter(\.enabled).map { TableReport(table: $0.parent, status: .skipped(skipReason)) }
             return report
         }
         let skew = ClockSkew(now: now, server: Date(timeIntervalSince1970: server.now))
@@ -338,7 +337,11 @@ public final class MaintenanceEngine: Sendable {
             let plan = Planner.plan(spec, catalog.snapshot, now: now)
             guard plan.actions.isEmpty else {
                 survey.catalogs[spec.parent] = catalog
-                if !plan.actions.contains(where: \.isRetirement) { survey.onlyCreates.insert(spec.parent) }
+                // Citus tables go one after another: their DDL also locks shards on the workers, and
+                // colocated tables share those locks' holders.
+                if plan.actions.allSatisfy(\.isCreation) && catalog.distribution == nil {
+                    survey.onlyCreates.insert(spec.parent)
+                }
                 continue
             }
             var tableLogger = logger
@@ -468,7 +471,14 @@ public final class MaintenanceEngine: Sendable {
         }
         report.planned = plan.actions
         report.findings = plan.findings
+        report.distribution = catalog.distribution
         log(plan.findings, logger)
+        if let refusal = ColumnarSupport.refusal(actions, catalog) {
+            actions.removeAll { if case .convertToColumnar = $0 { true } else { false } }
+            logger.error("\(refusal.message)")
+            report.status = .failed
+            report.errors.append(refusal)
+        }
 
         let executor = ActionExecutor(
             connection: connection, catalog: catalog, settings: settings, stop: stopSignal, now: now, logger: logger,
@@ -516,6 +526,7 @@ public final class MaintenanceEngine: Sendable {
         case .createDefaultPartition(let name): report.createdDefault = name
         case .retirePartition(let retired): report.retired.append(retired)
         case .finishRetirement(let unfinished): report.finishedRetirements.append(unfinished)
+        case .convertToColumnar(let partition): report.convertedToColumnar.append(partition.name)
         }
         report.rowsMoved += rowsMoved
     }

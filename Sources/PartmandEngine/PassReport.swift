@@ -36,6 +36,10 @@ public struct TableReport: Sendable {
     public var lockHolder: LockHolder?
     /// Notices pg_partman sent while maintaining the set.
     public var notices: [String] = []
+    /// Partitions rewritten with the columnar access method.
+    public var convertedToColumnar: [QualifiedName] = []
+    /// How Citus distributes the table, on a Citus coordinator.
+    public var distribution: CitusDistribution?
 
     public init(table: QualifiedName, status: Status) {
         self.table = table
@@ -52,6 +56,7 @@ public struct TableReport: Sendable {
                 parts.append("\(finishedRetirements.count) unfinished retirement(s) finished")
             }
             if !refusedRetirements.isEmpty { parts.append("\(refusedRetirements.count) retirement(s) refused") }
+            if !convertedToColumnar.isEmpty { parts.append("\(convertedToColumnar.count) converted to columnar") }
             if rowsMoved > 0 { parts.append("\(rowsMoved) rows moved from default") }
             if let left = defaultRowsLeft, left.count > 0 { parts.append("\(left.count) rows left in default") }
             let head = "\(table): \(status == .ok ? "ok" : "FAILED"): " + parts.joined(separator: ", ")
@@ -70,6 +75,8 @@ public struct PassReport: Sendable {
     public var unreachable: TableError?
     /// The server is a standby; nothing was done.
     public var standby = false
+    /// The server is a Citus worker node; nothing was done (partmand works from the coordinator).
+    public var citusWorker = false
 
     public init(runID: String, startedAt: Date) {
         self.runID = runID
@@ -92,10 +99,13 @@ public struct PlanReport: Sendable {
     public var tables: [TableReport]
     /// The server is a standby (in recovery): a pass there would skip every table.
     public var standby: Bool
+    /// The server is a Citus worker node: a pass there would skip every table.
+    public var citusWorker: Bool
 
-    public init(tables: [TableReport], standby: Bool) {
+    public init(tables: [TableReport], standby: Bool, citusWorker: Bool = false) {
         self.tables = tables
         self.standby = standby
+        self.citusWorker = citusWorker
     }
 
     /// True when some table could not be planned.

@@ -20,6 +20,10 @@ public struct TransactionRunner {
     var sessionTimeouts = false
     /// Counts the retries this runner makes, for the table's report.
     var tally: RetryTally?
+    /// On a Citus coordinator: each transaction sets its timeouts with `SET LOCAL` under
+    /// `citus.propagate_set_commands = 'local'`, so that they also bound the waits of the statements Citus
+    /// sends to the workers (Citus propagates neither session settings nor `set_config`).
+    var propagatesToWorkers = false
 
     /// A runner on `connection`: timeouts and retries from `settings`; `stop` ends the backoff pauses early.
     public init(
@@ -42,7 +46,9 @@ public struct TransactionRunner {
         try withRetries(purpose) {
             do {
                 try connection.execute("BEGIN", purpose: purpose)
-                if !sessionTimeouts || (lockTimeout != nil && lockTimeout != settings.lockTimeout) {
+                if propagatesToWorkers {
+                    try setPropagatedTimeouts(lock: lockTimeout ?? settings.lockTimeout, purpose: purpose)
+                } else if !sessionTimeouts || (lockTimeout != nil && lockTimeout != settings.lockTimeout) {
                     try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, local: true, purpose: purpose)
                 }
                 let value = try body()
@@ -77,6 +83,15 @@ public struct TransactionRunner {
             "SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
             [.text(lock.settingText), .text(settings.statementTimeout.settingText), .text(local ? "true" : "false")],
             purpose: "set timeouts for \(purpose)")
+    }
+
+    /// `SET` takes no parameters: the values are whole milliseconds, printed from durations, never text
+    /// from outside. Three statements in one round trip (SET statements may share a query string on Citus).
+    private func setPropagatedTimeouts(lock: Duration, purpose: String) throws {
+        try connection.executeScript(
+            "SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL lock_timeout = \(lock.milliseconds);"
+                + " SET LOCAL statement_timeout = \(settings.statementTimeout.milliseconds)",
+            purpose: "set timeouts for \(purpose) here and on the workers")
     }
 
     func withRetries<T>(_ purpose: String, _ attemptBody: () throws -> T) throws -> T {

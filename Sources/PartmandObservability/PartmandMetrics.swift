@@ -61,6 +61,8 @@ public final class PartmandMetrics: Sendable {
                 .increment(by: Int64(created))
             counter(Name.actions, labels: [label, ("kind", "retired")], help: actions)
                 .increment(by: Int64(table.retired.count))
+            counter(Name.actions, labels: [label, ("kind", "columnar")], help: actions)
+                .increment(by: Int64(table.convertedToColumnar.count))
             counter("partmand_table_rows_moved_total", labels: [label], help: Help.rowsMoved)
                 .increment(by: Int64(table.rowsMoved))
             counter("partmand_table_lock_retries_total", labels: [label], help: Help.retries)
@@ -174,7 +176,9 @@ public final class PartmandMetrics: Sendable {
 
     private enum Help {
         static let passes = "Passes (scheduled, retries, SIGUSR1) by result: ok, failed (some table), unreachable"
-        static let actions = "Partitions created (kind=created, the default one included) and retired (kind=retired)"
+        static let actions =
+            "Partitions created (kind=created, the default one included), retired (kind=retired) and converted to"
+            + " columnar (kind=columnar)"
         static let rowsMoved = "Rows moved from the default partition into partitions partmand created"
         static let failures =
             "Failed attempts (pass or retry) by the SQLSTATE class of the first error (none: no SQLSTATE)"

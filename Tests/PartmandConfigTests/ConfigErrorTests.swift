@@ -141,6 +141,17 @@ private let badConfigs: [BadConfig] = [
         "2 weeks is shorter than one partition (1 month): partitions would be retired right after they end"
             + " (2 weeks later), the one holding now included; make it at least 1 month"),
     BadConfig(
+        "columnar_after shorter than the interval", table + "    columnar_after: 2 weeks\n", at: 5, 21,
+        key: "tables[0].columnar_after",
+        "2 weeks is shorter than one partition (1 month): the partition holding now would be converted"),
+    BadConfig(
+        "columnar_after not shorter than retention", table + "    retention: 3 months\n    columnar_after: 3 months\n",
+        at: 6, 21, key: "tables[0].columnar_after",
+        "3 months is not shorter than retention (3 months): partitions would be retired before they are converted"),
+    BadConfig(
+        "columnar_after on a pg_partman table", table + "    engine: pg_partman\n    columnar_after: 3 months\n",
+        at: 6, 21, key: "tables[0].columnar_after", "only for engine: native tables"),
+    BadConfig(
         "retention shorter than the shortest month", table + "    retention: 27 days\n", at: 5, 16,
         key: "tables[0].retention", "27 days is shorter than one partition (1 month)"),
     BadConfig(

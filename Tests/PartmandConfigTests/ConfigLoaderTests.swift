@@ -90,6 +90,7 @@ struct ConfigLoaderTests {
                 interval: 1 day
                 premake: 14
                 retention: 90 days
+                columnar_after: 30 days
                 retention_action: archive
                 archive_schema: audit_archive
                 default_partition: false
@@ -119,6 +120,8 @@ struct ConfigLoaderTests {
         #expect(events.premake == 14)
         #expect(events.retention == CalendarInterval(90, .day))
         #expect(events.retentionAction == .archive(schema: "audit_archive"))
+        #expect(events.columnarAfter == CalendarInterval(30, .day))
+        #expect(config.tables[1].columnarAfter == nil)
         #expect(!events.defaultPartition)
         #expect(events.timeZone.identifier == "America/New_York")
         #expect(!events.enabled)

@@ -96,6 +96,8 @@ struct QualifiedNameTests {
             (QualifiedName(schema: "public", name: "événements"), #"public."événements""#),
             (QualifiedName(schema: "a.b", name: "c d"), #""a.b"."c d""#),
             (QualifiedName(schema: "public", name: "$events"), #"public."$events""#),
+            // A quote and a combining accent make one Character; the quote is doubled all the same.
+            (QualifiedName(schema: "public", name: "a\"\u{301}b"), "public.\"a\"\"\u{301}b\""),
             // Keywords PostgreSQL reserves somewhere are quoted; unreserved ones are not.
             (QualifiedName(schema: "public", name: "user"), #"public."user""#),
             (QualifiedName(schema: "select", name: "order"), #""select"."order""#),

@@ -135,6 +135,10 @@ func apply(_ plan: MaintenancePlan, to snapshot: TableSnapshot) -> TableSnapshot
             partitions.removeAll { $0.name == retired.name }
         case .finishRetirement:
             break  // the table is no longer a partition; the record goes (see the returned snapshot)
+        case .convertToColumnar(let converted):
+            if let index = partitions.firstIndex(where: { $0.name == converted.name }) {
+                partitions[index].accessMethod = ExistingPartition.columnar
+            }
         }
     }
     return TableSnapshot(

@@ -14,6 +14,8 @@ struct SQLTests {
             ("drop\"; DROP TABLE x; --", "\"drop\"\"; DROP TABLE x; --\""),
             ("événement_日本", "\"événement_日本\""),
             ("", "\"\""),
+            // A quote and a combining accent are one Character: the quote must be doubled all the same.
+            ("a\"\u{301}b", "\"a\"\"\u{301}b\""),
         ]
     )
     func quotes(name: String, expected: String) {
@@ -32,6 +34,7 @@ struct SQLTests {
             "UpperCase",
             "with space",
             "quote\"inside",
+            "quote\"\u{301}accent",
             "semi;colon'apostrophe",
             "ünïcödé_日本語",
             "🎉",

@@ -11,6 +11,7 @@ enum ReportRendering {
             if planned {
                 let verdict = report.status == .failed ? "FAILED" : "\(report.planned.count) action(s)"
                 lines.append("\(report.table): \(verdict)")
+                lines += report.distribution.map { ["  citus: \(describe($0))"] } ?? []
                 lines += report.planned.map { "  would \($0)" }
                 lines += report.errors.map { "  error: \($0.detail)" }
             } else {
@@ -51,6 +52,17 @@ enum ReportRendering {
         let data = try! JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// e.g. `distributed on source, 32 shards, colocation group 3`.
+    private static func describe(_ distribution: CitusDistribution) -> String {
+        let shards = Wording.count(distribution.shardCount, "shard")
+        let group = "colocation group \(distribution.colocationID)"
+        switch distribution.kind {
+        case .distributed: return "distributed on \(distribution.column ?? "?"), \(shards), \(group)"
+        case .reference: return "reference table, \(shards)"
+        case .local: return "Citus local table"
+        }
     }
 
     private static func distributionObject(_ distribution: CitusDistribution) -> [String: Any] {

@@ -88,7 +88,10 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
         for number in Self.handledSignals { sigaddset(&handled, number) }
         pthread_sigmask(SIG_BLOCK, &handled, nil)
         queue.async { self.start() }
-        dispatchMain()
+        // Not dispatchMain(): on Linux it parks this thread in sigsuspend with an empty mask, so a handled
+        // signal could be delivered here, meet SIG_IGN and be lost instead of reaching its signal source
+        // (seen: a SIGHUP never reloaded). Nothing uses the main queue; this thread keeps its mask.
+        while true { pause() }
     }
 
     private func start() {

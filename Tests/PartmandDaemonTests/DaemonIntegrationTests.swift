@@ -126,6 +126,38 @@ struct DaemonIntegrationTests {
 
     // MARK: - Reload
 
+    @Test("every thread blocks the handled signals, so each one reaches its signal source and none is lost")
+    func handledSignalsAreBlockedEverywhere() throws {
+        let fixture = try DaemonFixture()
+        defer { fixture.drop() }
+        try fixture.createParent("events")
+        let daemon = try DaemonProcess(
+            config: fixture.config(tables: ["events"], schedule: ["run_on_start": "false"]))
+        defer { daemon.stop() }
+        try daemon.waitFor("READY=1") { $0.isReady }
+
+        // A thread that does not block a handled signal may take it and drop it (its disposition is
+        // SIG_IGN): libdispatch's dispatchMain() parked the main thread in sigsuspend with an empty mask.
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/task")
+        #expect(!tasks.isEmpty)
+        for task in tasks {
+            let status = try String(contentsOfFile: "/proc/\(daemon.pid)/task/\(task)/status", encoding: .utf8)
+            let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
+            let mask = try #require(
+                UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16))
+            for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] {
+                #expect(
+                    mask & (1 << UInt64(signal - 1)) != 0, "thread \(task) does not block signal \(signal): \(line)")
+            }
+        }
+        // And a burst of SIGHUPs is not lost: each reload is answered.
+        for _ in 0..<5 {
+            daemon.send(SIGHUP)
+            try daemon.waitFor("RELOADING=1") { $0["RELOADING"] == "1" }
+            try daemon.waitFor("READY=1 after the reload") { $0.isReady }
+        }
+    }
+
     @Test("SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1; the new configuration takes effect")
     func reload() throws {
         let fixture = try DaemonFixture()

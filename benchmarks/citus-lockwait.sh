@@ -14,10 +14,14 @@
 #   partmand     partmand once, exclusive_lock_timeout 200ms, retries 3 (SET LOCAL under
 #                citus.propagate_set_commands = 'local': the worker gives up after 200 ms)
 #   no-reader    partmand once with no reader: the retirement goes through (the baseline stall)
+#   columnar     no reader, ROWS rows in the old partition, and partmand once with columnar_after: 3 months
+#                and no retention: Citus's alter_table_set_access_method copies the partition while INSERTs
+#                through the parent wait (Citus locks every partition for them)
 # Reported per variant: the DDL's own time, the longest INSERT and the INSERTs slower than 100 ms, from
 # pgbench's per-transaction log.
 #
-# Environment: PORT (54370; the workers use PORT+1 and PORT+2), STATEMENT_TIMEOUT (5s), WORK (a new
+# Environment: PORT (54370; the workers use PORT+1 and PORT+2), STATEMENT_TIMEOUT (5s), ROWS (1000000),
+# VARIANTS ("session partmand no-reader columnar"), WORK (a new
 # directory under /tmp; logs kept there), PARTMAND (.build/debug/partmand; built when missing). Needs
 # root, Citus (../shared/tools/install-citus), PostgreSQL 15's psql and pgbench.
 set -euo pipefail
@@ -26,6 +30,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools=$(cd "$repo/.." && pwd)/shared/tools
 PORT=${PORT:-54370}
 STATEMENT_TIMEOUT=${STATEMENT_TIMEOUT:-5s}
+ROWS=${ROWS:-1000000}
+VARIANTS=${VARIANTS:-"session partmand no-reader columnar"}
 WORK=${WORK:-$(mktemp -d /tmp/partmand-citus-lockwait.XXXXXX)}
 PARTMAND=${PARTMAND:-$repo/.build/debug/partmand}
 CLUSTER=/tmp/partmand-citus-lockwait-cluster.$$
@@ -77,12 +83,13 @@ tables:
     retention: 6 months
     default_partition: false
 YAML
+sed -e 's/    retention: 6 months/    columnar_after: 3 months/' "$WORK/partmand.yaml" >"$WORK/columnar.yaml"
 cat >"$WORK/insert.sql" <<'SQL'
 \set n random(1, 1000)
 INSERT INTO public.events (source, received_at, payload) VALUES ('source-' || (:n % 50), now(), 'x');
 SQL
 
-setup() {
+setup() { # variant
     q -d "$coordinator" -c "DROP TABLE IF EXISTS public.events, public.$old_child" >/dev/null
     q -d "$coordinator" <<SQL >/dev/null
 CREATE TABLE public.events (id bigint GENERATED ALWAYS AS IDENTITY, source text NOT NULL,
@@ -93,6 +100,12 @@ SQL
     # The current and next partitions, made by partmand with retention off (nothing retired yet).
     sed '/retention:/d' "$WORK/partmand.yaml" >"$WORK/setup.yaml"
     "$PARTMAND" once --config "$WORK/setup.yaml" >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log" >&2; die "setup"; }
+    if [ "$1" = columnar ]; then
+        "$PARTMAND" setup --config "$WORK/columnar.yaml" >>"$WORK/setup.log" 2>&1 || die "setup (citus_columnar)"
+        q -d "$coordinator" -c "INSERT INTO public.events (source, received_at, payload)
+            SELECT 'source-' || (i % 50), '$old_from'::timestamptz + (i % 2500000) * interval '1 second', repeat('x', 100)
+            FROM generate_series(1, $ROWS) i" >/dev/null
+    fi
 }
 
 # A shard of the parent that lives on worker 1.
@@ -112,14 +125,17 @@ ddl() { # variant, dir
     partmand | no-reader)
         "$PARTMAND" once --config "$WORK/partmand.yaml" >"$2/ddl.log" 2>&1
         ;;
+    columnar)
+        "$PARTMAND" once --config "$WORK/columnar.yaml" >"$2/ddl.log" 2>&1
+        ;;
     esac
 }
 
 run() { # variant
     local variant=$1 dir="$WORK/$1" t0 t1 rc=0 reader="" pgb
     mkdir -p "$dir"
-    setup
-    if [ "$variant" != no-reader ]; then
+    setup "$variant"
+    if [ "$variant" = session ] || [ "$variant" = partmand ]; then
         { q -d "$worker" -c "BEGIN" -c "SELECT count(*) FROM $(shard_on_worker)" -c "SELECT pg_sleep(13)" \
             -c "COMMIT" >"$dir/reader.log" 2>&1 || true; } &
         reader=$!
@@ -136,17 +152,19 @@ run() { # variant
     cat "$dir"/pgbench_log.* | awk -v variant="$variant" -v rc="$rc" -v ddl="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" '
         { n++; if ($3 > max) max = $3; if ($3 > 100000) slow++ }
         END { printf "| %s | %s s (exit %s) | %.3f s | %d | %d |\n", variant, ddl, rc, max / 1e6, slow, n }'
-    grep -h -o 'lock timeout\|statement timeout' "$dir/ddl.log" | sort | uniq -c | sed "s/^/  $variant: /" >&2 || true
+    grep -h -o 'lock timeout\|statement timeout\|deadlock\|converted to columnar' "$dir/ddl.log" | sort | uniq -c |
+        sed "s/^/  $variant: /" >&2 || true
 }
 
 rows=()
-for variant in session partmand no-reader; do
+for variant in $VARIANTS; do
     log "== $variant"
     rows+=("$(run "$variant")")
 done
 echo
 echo "Citus $(q -d "$coordinator" -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo "(statement_timeout $STATEMENT_TIMEOUT; a reader holds one worker shard of the parent for 13 s)"
+echo "(statement_timeout $STATEMENT_TIMEOUT; a reader holds one worker shard of the parent for 13 s;"
+echo " columnar: $ROWS rows in the converted partition)"
 echo
 echo "| variant | the DDL took | longest INSERT | INSERTs > 100 ms | INSERTs |"
 echo "|---|---|---|---|---|"

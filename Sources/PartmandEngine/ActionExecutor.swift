@@ -188,11 +188,18 @@ final class ActionExecutor {
     /// Rewrites `partition` with the columnar access method (Citus's `alter_table_set_access_method`,
     /// which copies it into a new table and swaps them, detaching and attaching: ACCESS EXCLUSIVE on the
     /// parent, so under exclusive_lock_timeout), in one transaction: on failure nothing changes.
+    ///
+    /// Not retried within the pass: Citus locks every partition for an INSERT through the parent, so
+    /// writers wait for the whole copy (measured: benchmarks/citus-lockwait.sh), and under a steady
+    /// stream of them the final DETACH times out or deadlocks; each retry would stall them once more.
+    /// The next pass tries again.
     private func convertToColumnar(_ partition: ExistingPartition) throws {
         guard partition.range.upper <= .value(now) else {
             throw refusal("refusing to convert \(partition.name): its range \(partition.range) is not in the past")
         }
-        try inTransaction("convert \(partition.name) to columnar", lockTimeout: settings.exclusiveLockTimeout) {
+        var once = runner
+        once.isRetryable = { _ in false }
+        try once.inTransaction("convert \(partition.name) to columnar", lockTimeout: settings.exclusiveLockTimeout) {
             _ = try connection.query(
                 "SELECT alter_table_set_access_method($1::regclass, $2)",
                 [.text(partition.name.sql), .text(ExistingPartition.columnar)],

@@ -92,6 +92,11 @@ enum ReportRendering {
             object["from"] = partition.range.lower.description
             object["to"] = partition.range.upper.description
             object["access_method"] = partition.accessMethod ?? NSNull()
+        case .finishConversion(let unfinished):
+            object["from"] = unfinished.range.lower.description
+            object["to"] = unfinished.range.upper.description
+            object["state"] = "\(unfinished.state)"
+            object["since"] = ISO8601.string(unfinished.since)
         }
         return object
     }

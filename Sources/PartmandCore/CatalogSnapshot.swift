@@ -52,11 +52,13 @@ public struct TableSnapshot: Hashable, Sendable {
     public var defaultRows: DefaultRows?
     /// Retirements an earlier pass recorded and did not finish.
     public var unfinishedRetirements: [UnfinishedRetirement]
+    /// Columnar conversions an earlier pass recorded and did not finish.
+    public var unfinishedConversions: [UnfinishedConversion]
 
     public init(
         parent: QualifiedName, keyColumn: String, keyType: PartitionKeyType, partitions: [ExistingPartition],
         defaultPartition: QualifiedName? = nil, defaultRows: DefaultRows? = nil,
-        unfinishedRetirements: [UnfinishedRetirement] = []
+        unfinishedRetirements: [UnfinishedRetirement] = [], unfinishedConversions: [UnfinishedConversion] = []
     ) {
         self.parent = parent
         self.keyColumn = keyColumn
@@ -65,5 +67,6 @@ public struct TableSnapshot: Hashable, Sendable {
         self.defaultPartition = defaultPartition
         self.defaultRows = defaultRows
         self.unfinishedRetirements = unfinishedRetirements
+        self.unfinishedConversions = unfinishedConversions
     }
 }

@@ -127,8 +127,8 @@ public struct HealthAssessment: Equatable, Sendable {
                 retire += 1
             case .finishRetirement:
                 break  // reported through its finding
-            case .convertToColumnar:
-                break  // storage, not health: inserts land and nothing is overdue
+            case .convertToColumnar, .finishConversion:
+                break  // storage, not health; an unfinished conversion is reported through its finding
             }
         }
         if ahead > 0 {
@@ -145,6 +145,9 @@ public struct HealthAssessment: Equatable, Sendable {
                 retentionDue += 1
             case .unfinishedRetirement(let unfinished):
                 warnings.append("unfinished retirement: \(unfinished)")
+            case .unfinishedConversion(let unfinished):
+                // Detached, its rows are out of the parent's reach until it is attached again.
+                warnings.append("unfinished \(unfinished)")
             default:
                 break
             }

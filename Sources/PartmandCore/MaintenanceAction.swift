@@ -34,8 +34,11 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
     /// Finishes a retirement an earlier pass recorded but did not complete: drops or archives a
     /// detached table, or forgets the record when the table is gone or was never detached.
     case finishRetirement(UnfinishedRetirement)
-    /// Rewrites an old partition with Citus's columnar access method (`columnar_after`).
+    /// Rewrites an old partition with Citus's columnar access method (`columnar_after`): detach it,
+    /// convert it, attach it again.
     case convertToColumnar(ExistingPartition)
+    /// Finishes a columnar conversion an earlier pass recorded but did not complete.
+    case finishConversion(UnfinishedConversion)
 
     /// A short verb for logs and reports: create, create-default, drop, detach, archive, finish-retirement.
     public var kind: String {
@@ -50,6 +53,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
             }
         case .finishRetirement: "finish-retirement"
         case .convertToColumnar: "columnar"
+        case .finishConversion: "finish-columnar"
         }
     }
 
@@ -57,7 +61,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
     /// decide those.
     public var isRetirement: Bool {
         switch self {
-        case .createPartition, .createDefaultPartition, .convertToColumnar: false
+        case .createPartition, .createDefaultPartition, .convertToColumnar, .finishConversion: false
         case .retirePartition, .finishRetirement: true
         }
     }
@@ -67,7 +71,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
     public var isCreation: Bool {
         switch self {
         case .createPartition, .createDefaultPartition: true
-        case .retirePartition, .finishRetirement, .convertToColumnar: false
+        case .retirePartition, .finishRetirement, .convertToColumnar, .finishConversion: false
         }
     }
 
@@ -79,6 +83,7 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
         case .retirePartition(let retired): retired.name
         case .finishRetirement(let unfinished): unfinished.name
         case .convertToColumnar(let partition): partition.name
+        case .finishConversion(let unfinished): unfinished.name
         }
     }
 
@@ -96,6 +101,11 @@ public enum MaintenanceAction: Hashable, Sendable, CustomStringConvertible {
                 "forget the recorded \(unfinished.action) of \(unfinished.name) (\(unfinished.state))"
             }
         case .convertToColumnar(let partition): "convert \(partition.name) \(partition.range) to columnar"
+        case .finishConversion(let unfinished):
+            switch unfinished.state {
+            case .attached, .detached: "finish converting \(unfinished.name) \(unfinished.range) to columnar"
+            case .gone: "forget the recorded columnar conversion of \(unfinished.name) (gone)"
+            }
         }
     }
 }
@@ -108,6 +118,8 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
     case pendingDetachNotDue(QualifiedName)
     /// A retirement an earlier pass started and did not finish (a crash, a kill, a failed drop).
     case unfinishedRetirement(UnfinishedRetirement)
+    /// A columnar conversion an earlier pass started and did not finish.
+    case unfinishedConversion(UnfinishedConversion)
     /// The default partition holds rows (count, oldest, newest) before the pass.
     case defaultRows(DefaultRows)
     /// `timezone` is set but the key type has no time zone, so wall-clock bounds are used as they are.
@@ -126,6 +138,7 @@ public enum Finding: Hashable, Sendable, CustomStringConvertible {
             "default partition \(name) exists but default_partition is false; partmand never drops it"
         case .pendingDetachNotDue(let name): "\(name) is pending detach but not past retention; left alone"
         case .unfinishedRetirement(let unfinished): "unfinished retirement: \(unfinished)"
+        case .unfinishedConversion(let unfinished): "unfinished \(unfinished)"
         case .defaultRows(let rows):
             "default partition holds \(rows.count) row(s)"
                 + (rows.oldest.map { ", oldest \(ISO8601.string($0))" } ?? "")

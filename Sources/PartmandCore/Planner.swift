@@ -13,6 +13,8 @@ import Foundation
 /// - a missing default partition is created when wanted; an unwanted one is kept and reported;
 /// - with `columnar_after`, a partition whose upper bound is at or before `now − columnar_after`, not
 ///   columnar yet, not being retired and not pending detach, is converted to columnar, oldest first;
+/// - a columnar conversion an earlier pass recorded and did not finish is finished first; while its
+///   partition is detached, its range and name count as taken;
 /// - a retirement an earlier pass recorded and did not finish is finished first, as recorded: a
 ///   detached table is dropped or archived, a pending detach is finalized and then disposed of; a
 ///   record whose table is gone, or whose partition was never detached, is forgotten (that partition
@@ -40,14 +42,19 @@ public enum Planner {
         for partition in pending where !retired.contains(partition) && resumed[partition.name] == nil {
             findings.append(.pendingDetachNotDue(partition.name))
         }
-        let finishing: [MaintenanceAction] = snapshot.unfinishedRetirements
+        let finishing: [MaintenanceAction] =
+            snapshot.unfinishedRetirements
             .filter { $0.state != .detachPending }
             .map(MaintenanceAction.finishRetirement)
+            + snapshot.unfinishedConversions.map(MaintenanceAction.finishConversion)
+        findings += snapshot.unfinishedConversions.map(Finding.unfinishedConversion)
 
         let creates = partitionsToCreate(spec, snapshot, calendar: calendar, now: now, cutoff: cutoff)
 
         var actions = creates.map(MaintenanceAction.createPartition)
-        var taken = Set(snapshot.partitions.map(\.name.name) + creates.map(\.name.name))
+        var taken = Set(
+            snapshot.partitions.map(\.name.name) + creates.map(\.name.name)
+                + snapshot.unfinishedConversions.map(\.name.name))
         if let defaultPartition = snapshot.defaultPartition {
             taken.insert(defaultPartition.name)
             if !spec.defaultPartition { findings.append(.unwantedDefaultPartition(defaultPartition)) }
@@ -66,7 +73,7 @@ public enum Planner {
                     finishPendingDetach: partition.detachPending))
         }
         let columnarCutoff = spec.columnarAfter.map { calendar.instant(now, minus: $0) }
-        let leaving = Set((retired + resumedPending).map(\.name))
+        let leaving = Set((retired + resumedPending).map(\.name) + snapshot.unfinishedConversions.map(\.name))
         actions += snapshot.partitions.filter { partition in
             guard let columnarCutoff, partition.range.endsBy(columnarCutoff) else { return false }
             return partition.accessMethod != ExistingPartition.columnar && !partition.detachPending
@@ -95,8 +102,10 @@ public enum Planner {
             return []  // it reaches MAXVALUE: nothing to make
         }
 
-        let existing = snapshot.partitions.map(\.range)
-        var taken = Set(snapshot.partitions.map(\.name.name))
+        // A partition detached for its columnar conversion still owns its range and its name.
+        let converting = snapshot.unfinishedConversions.filter { $0.state == .detached }
+        let existing = snapshot.partitions.map(\.range) + converting.map(\.range)
+        var taken = Set(snapshot.partitions.map(\.name.name) + converting.map(\.name.name))
         if let defaultPartition = snapshot.defaultPartition { taken.insert(defaultPartition.name) }
         var created: [NewPartition] = []
         var slot = calendar.slot(containing: startDate)

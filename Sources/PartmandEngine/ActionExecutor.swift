@@ -55,8 +55,9 @@ final class ActionExecutor {
             try finish(unfinished)
             return 0
         case .convertToColumnar(let partition):
-            try convertToColumnar(partition)
-            return 0
+            return try convertToColumnar(partition)
+        case .finishConversion(let unfinished):
+            return try finishConversion(unfinished)
         }
     }
 
@@ -76,46 +77,58 @@ final class ActionExecutor {
     /// never meets those rows in the default partition, and on failure nothing is left behind. A new
     /// table with nothing to move is empty, so ATTACH's check of it costs nothing and no CHECK is made.
     private func create(_ new: NewPartition) throws -> Int {
-        try inTransaction("create partition \(new.name)") {
-            var sql = "SELECT \(BoundLiterals.selectList)"
-            var parameters = BoundLiterals.parameters(new.range, keyType: snapshot.keyType)
-            if let defaultPartition {
-                let range = keyConditions(new.range, after: parameters.count)
-                sql += ", EXISTS (SELECT 1 FROM \(defaultPartition.sql) WHERE \(range.sql)) AS occupied"
-                parameters += range.parameters
-            }
-            let probe = try connection.query(
-                sql, parameters, purpose: "quote the bounds of \(new.name), probe the default partition"
-            ).rows[0]
-            let bounds = BoundLiterals(probe)
-            let occupied = defaultPartition != nil && probe["occupied"] == "t"
+        try inTransaction("create partition \(new.name)") { try attach(new, creating: true) }
+    }
+
+    /// Attaches `new` for its range, in the caller's transaction: made first (`creating`), or a table that
+    /// already holds rows (a columnar conversion's), which must carry its bounds CHECK already
+    /// (`addBoundsCheck`) so that ATTACH does not scan it while holding its locks; the CHECK is dropped
+    /// once attached. Returns the rows moved from the default partition.
+    private func attach(_ new: NewPartition, creating: Bool) throws -> Int {
+        var sql = "SELECT \(BoundLiterals.selectList)"
+        var parameters = BoundLiterals.parameters(new.range, keyType: snapshot.keyType)
+        if let defaultPartition {
+            let range = keyConditions(new.range, after: parameters.count)
+            sql += ", EXISTS (SELECT 1 FROM \(defaultPartition.sql) WHERE \(range.sql)) AS occupied"
+            parameters += range.parameters
+        }
+        let probe = try connection.query(
+            sql, parameters, purpose: "quote the bounds of \(new.name), probe the default partition"
+        ).rows[0]
+        let bounds = BoundLiterals(probe)
+        let occupied = defaultPartition != nil && probe["occupied"] == "t"
+        if creating {
             try connection.execute(
                 "CREATE TABLE \(new.name.sql) (LIKE \(parent.sql) \(PartitionDDL.likeOptions))\(tablespaceClause)",
                 purpose: "create table \(new.name)")
-            var moved = 0
-            if occupied, let defaultPartition {
-                let key = SQL.identifier(snapshot.keyColumn)
-                var checks = ["\(key) IS NOT NULL"]
-                if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
-                if let upper = bounds.upperValue { checks.append("\(key) < \(upper)") }
-                try connection.execute(
-                    "ALTER TABLE \(new.name.sql) ADD CONSTRAINT \(SQL.identifier(Self.boundsConstraint))"
-                        + " CHECK (\(checks.joined(separator: " AND ")))",
-                    purpose: "add bounds check to \(new.name)")
-                moved = try moveDefaultRows(from: defaultPartition, into: new)
-            }
-            try connection.execute(
-                "ALTER TABLE \(parent.sql) ATTACH PARTITION \(new.name.sql)"
-                    + " FOR VALUES FROM (\(bounds.lower)) TO (\(bounds.upper))",
-                purpose: "attach partition \(new.name)")
-            try checkColocated(new.name)
-            if occupied {
-                try connection.execute(
-                    "ALTER TABLE \(new.name.sql) DROP CONSTRAINT \(SQL.identifier(Self.boundsConstraint))",
-                    purpose: "drop bounds check of \(new.name)")
-            }
-            return moved
         }
+        var moved = 0
+        let checked = occupied || !creating
+        if occupied && creating { try addBoundsCheck(new.name, bounds) }
+        if occupied, let defaultPartition { moved = try moveDefaultRows(from: defaultPartition, into: new) }
+        try connection.execute(
+            "ALTER TABLE \(parent.sql) ATTACH PARTITION \(new.name.sql)"
+                + " FOR VALUES FROM (\(bounds.lower)) TO (\(bounds.upper))",
+            purpose: "attach partition \(new.name)")
+        try checkColocated(new.name)
+        if checked {
+            try connection.execute(
+                "ALTER TABLE \(new.name.sql) DROP CONSTRAINT \(SQL.identifier(Self.boundsConstraint))",
+                purpose: "drop bounds check of \(new.name)")
+        }
+        return moved
+    }
+
+    /// Adds the CHECK that matches `bounds` to the table `name`.
+    private func addBoundsCheck(_ name: QualifiedName, _ bounds: BoundLiterals) throws {
+        let key = SQL.identifier(snapshot.keyColumn)
+        var checks = ["\(key) IS NOT NULL"]
+        if let lower = bounds.lowerValue { checks.append("\(key) >= \(lower)") }
+        if let upper = bounds.upperValue { checks.append("\(key) < \(upper)") }
+        try connection.execute(
+            "ALTER TABLE \(name.sql) ADD CONSTRAINT \(SQL.identifier(Self.boundsConstraint))"
+                + " CHECK (\(checks.joined(separator: " AND ")))",
+            purpose: "add bounds check to \(name)")
     }
 
     /// `key >= $n AND key < $n+1` for the finite bounds of `range`, numbered after `count` parameters.
@@ -185,25 +198,92 @@ final class ActionExecutor {
         }
     }
 
-    /// Rewrites `partition` with the columnar access method (Citus's `alter_table_set_access_method`,
-    /// which copies it into a new table and swaps them, detaching and attaching: ACCESS EXCLUSIVE on the
-    /// parent, so under exclusive_lock_timeout), in one transaction: on failure nothing changes.
-    ///
-    /// Not retried within the pass: Citus locks every partition for an INSERT through the parent, so
-    /// writers wait for the whole copy (measured: benchmarks/citus-lockwait.sh), and under a steady
-    /// stream of them the final DETACH times out or deadlocks; each retry would stall them once more.
-    /// The next pass tries again.
-    private func convertToColumnar(_ partition: ExistingPartition) throws {
+    /// Rewrites `partition` with the columnar access method, in steps that never make an INSERT wait for
+    /// the copy: Citus locks every partition for an INSERT through the parent, so converting the partition
+    /// in place (`alter_table_set_access_method` on it) holds writers for the whole copy, and under a
+    /// steady stream of them its final DETACH times out or deadlocks (benchmarks/citus-lockwait.sh).
+    /// Instead: the conversion is recorded in partmand's ledger; the partition is detached (a plain
+    /// DETACH under exclusive_lock_timeout, like a retirement); the standalone table is converted; it is
+    /// attached again for its range (rows that reached the default partition meanwhile moved in first)
+    /// and the record cleared in that transaction. Meanwhile reads through the parent do not see the
+    /// partition's rows. A kill at any point leaves a record that the next pass finishes.
+    /// Returns the rows moved from the default partition.
+    private func convertToColumnar(_ partition: ExistingPartition) throws -> Int {
         guard partition.range.upper <= .value(now) else {
             throw refusal("refusing to convert \(partition.name): its range \(partition.range) is not in the past")
         }
-        var once = runner
-        once.isRetryable = { _ in false }
-        try once.inTransaction("convert \(partition.name) to columnar", lockTimeout: settings.exclusiveLockTimeout) {
-            _ = try connection.query(
-                "SELECT alter_table_set_access_method($1::regclass, $2)",
-                [.text(partition.name.sql), .text(ExistingPartition.columnar)],
-                purpose: "convert \(partition.name) to columnar")
+        try ColumnarLedger.create(on: connection)
+        try inTransaction("record the columnar conversion of \(partition.name)") {
+            try ColumnarLedger.record(partition, parentOID: catalog.oid, on: connection)
+        }
+        try detachForConversion(partition.name)
+        return try finishConversion(
+            UnfinishedConversion(
+                name: partition.name, range: partition.range, state: .detached, accessMethod: partition.accessMethod,
+                since: now))
+    }
+
+    /// Carries a recorded conversion on from where it stands; returns the rows moved from the default
+    /// partition.
+    private func finishConversion(_ unfinished: UnfinishedConversion) throws -> Int {
+        switch unfinished.state {
+        case .gone:
+            logger.warning(
+                "the table of a recorded columnar conversion is gone; clearing the record",
+                metadata: ["partition": "\(unfinished.name)"])
+            try inTransaction("clear the columnar conversion record of \(unfinished.name)") {
+                try ColumnarLedger.forget(unfinished.name, on: connection)
+            }
+            return 0
+        case .attached where unfinished.accessMethod == ExistingPartition.columnar:
+            try inTransaction("clear the columnar conversion record of \(unfinished.name)") {
+                try ColumnarLedger.forget(unfinished.name, on: connection)
+            }
+            return 0
+        case .attached:
+            try detachForConversion(unfinished.name)
+        case .detached:
+            break
+        }
+        if unfinished.accessMethod != ExistingPartition.columnar {
+            // The standalone table: nobody writes to it through the parent any more.
+            try inTransaction("convert \(unfinished.name) to columnar") {
+                _ = try connection.query(
+                    "SELECT alter_table_set_access_method($1::regclass, $2)",
+                    [.text(unfinished.name.sql), .text(ExistingPartition.columnar)],
+                    purpose: "convert \(unfinished.name) to columnar")
+            }
+        }
+        // The bounds CHECK, scanning the table on its own (ATTACH then need not scan it under its locks).
+        try inTransaction("check the bounds of \(unfinished.name)") {
+            let present = try connection.query(
+                "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2) AS p",
+                [.text(unfinished.name.sql), .text(Self.boundsConstraint)],
+                purpose: "look for the bounds check of \(unfinished.name)"
+            ).rows[0]
+            guard try !present.bool("p") else { return }
+            try addBoundsCheck(
+                unfinished.name, try BoundLiterals(unfinished.range, keyType: snapshot.keyType, on: connection))
+        }
+        // The default partition is locked first: rows of this range that writers send there meanwhile
+        // would make ATTACH fail; the ones already there are moved in.
+        return try inTransaction("attach \(unfinished.name) again", lockTimeout: settings.exclusiveLockTimeout) {
+            if let defaultPartition {
+                try connection.execute(
+                    "LOCK TABLE \(defaultPartition.sql) IN ACCESS EXCLUSIVE MODE",
+                    purpose: "lock default partition \(defaultPartition)")
+            }
+            let moved = try attach(NewPartition(name: unfinished.name, range: unfinished.range), creating: false)
+            try ColumnarLedger.forget(unfinished.name, on: connection)
+            return moved
+        }
+    }
+
+    /// A plain DETACH (ACCESS EXCLUSIVE on the parent: under exclusive_lock_timeout, retried).
+    private func detachForConversion(_ name: QualifiedName) throws {
+        try inTransaction("detach \(name) for its columnar conversion", lockTimeout: settings.exclusiveLockTimeout) {
+            try connection.execute(
+                "ALTER TABLE \(parent.sql) DETACH PARTITION \(name.sql)", purpose: "detach partition \(name)")
         }
     }
 

@@ -64,6 +64,7 @@ public enum CatalogReader {
         }
         let children = try readPartitions(of: Array(found.keys), on: connection)
         let distributions = server.citus ? try readDistributions(of: Array(found.keys), on: connection) : [:]
+        let conversions = server.conversions ? try ColumnarLedger.read(parents: Array(found.keys), on: connection) : [:]
         let ledger = try RetirementLedger.exists(on: connection)
         let unfinished = ledger ? try RetirementLedger.read(parents: Array(found.keys), on: connection) : [:]
         let defaults = found.compactMap { oid, entry in
@@ -94,7 +95,7 @@ public enum CatalogReader {
                         name: $0.name, range: $0.range, detachPending: $0.detachPending, accessMethod: $0.accessMethod)
                 },
                 defaultPartition: defaultPartition, defaultRows: defaultRows,
-                unfinishedRetirements: unfinished[oid] ?? [])
+                unfinishedRetirements: unfinished[oid] ?? [], unfinishedConversions: conversions[oid] ?? [])
             results[entry.spec.parent] = .success(
                 TableCatalog(
                     oid: oid, snapshot: snapshot, insertableColumns: entry.parent.columns,
@@ -281,6 +282,8 @@ public enum CatalogReader {
     struct ServerCatalog {
         var citus = false
         var columnar = false
+        /// partmand's columnar conversion ledger exists.
+        var conversions = false
     }
 
     private static func readParents(_ specs: [TableSpec], on connection: PostgresConnection) throws(PostgresError)
@@ -292,11 +295,12 @@ public enum CatalogReader {
                    pt.partnatts::int AS key_count, a.attname::text AS key_column,
                    format_type(a.atttypid, NULL) AS key_type, cols.columns, cols.versions AS attribute_versions,
                    (SELECT spcname::text FROM pg_tablespace WHERE oid = c.reltablespace) AS tablespace,
-                   c.xmin::text AS version, server.citus, server.columnar
+                   c.xmin::text AS version, server.citus, server.columnar, server.conversions
             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(schema, name, i)
             CROSS JOIN (
                 SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS citus,
-                       EXISTS (SELECT 1 FROM pg_am WHERE amname = 'columnar') AS columnar) server
+                       EXISTS (SELECT 1 FROM pg_am WHERE amname = 'columnar') AS columnar,
+                       to_regclass($3) IS NOT NULL AS conversions) server
             -- By name through the index, one table at a time (OFFSET 0 keeps the planner from hashing
             -- all of pg_class, which costs more than the rest of the read in a database of many partitions).
             LEFT JOIN LATERAL (
@@ -313,12 +317,17 @@ public enum CatalogReader {
                 FROM pg_attribute v WHERE v.attrelid = c.oid AND v.attnum > 0) cols ON true
             ORDER BY s.i
             """,
-            [.textArray(specs.map(\.parent.schema)), .textArray(specs.map(\.parent.name))],
+            [
+                .textArray(specs.map(\.parent.schema)), .textArray(specs.map(\.parent.name)),
+                .text(ColumnarLedger.table.sql),
+            ],
             purpose: "read partitioned tables")
         var parents: [QualifiedName: ParentRow?] = [:]
         var server = ServerCatalog()
         if let first = result.rows.first {
-            server = ServerCatalog(citus: try first.bool("citus"), columnar: try first.bool("columnar"))
+            server = ServerCatalog(
+                citus: try first.bool("citus"), columnar: try first.bool("columnar"),
+                conversions: try first.bool("conversions"))
         }
         for row in result.rows {
             let spec = specs[try row.int("i") - 1]

@@ -527,6 +527,8 @@ public final class MaintenanceEngine: Sendable {
         case .retirePartition(let retired): report.retired.append(retired)
         case .finishRetirement(let unfinished): report.finishedRetirements.append(unfinished)
         case .convertToColumnar(let partition): report.convertedToColumnar.append(partition.name)
+        case .finishConversion(let unfinished):
+            if unfinished.state != .gone { report.convertedToColumnar.append(unfinished.name) }
         }
         report.rowsMoved += rowsMoved
     }

@@ -13,49 +13,27 @@ enum RetirementLedger {
 
     /// Whether the ledger exists (it is created on first use).
     static func exists(on connection: PostgresConnection) throws(PostgresError) -> Bool {
-        try connection.query(
-            "SELECT to_regclass($1) IS NOT NULL AS present", [.text(table.sql)], purpose: "look for \(table)"
-        ).rows[0].bool("present")
+        try LedgerTable.exists(table, on: connection)
     }
 
     /// Creates the schema and table when they are missing. Run it outside any transaction.
     static func create(on connection: PostgresConnection) throws {
-        guard try !exists(on: connection) else { return }
-        do {
-            try connection.execute(
-                "CREATE SCHEMA IF NOT EXISTS \(SQL.identifier(table.schema))", purpose: "create schema \(table.schema)")
-            try connection.execute(
-                """
-                CREATE TABLE IF NOT EXISTS \(table.sql) (
-                    partition_oid oid PRIMARY KEY,
-                    parent_oid oid NOT NULL,
-                    parent_schema text NOT NULL,
-                    parent_name text NOT NULL,
-                    partition_schema text NOT NULL,
-                    partition_name text NOT NULL,
-                    range text NOT NULL,
-                    action text NOT NULL CHECK (action IN ('drop', 'detach', 'archive')),
-                    archive_schema text CHECK ((action = 'archive') = (archive_schema IS NOT NULL)),
-                    started_at timestamptz NOT NULL DEFAULT now()
-                )
-                """, purpose: "create \(table)")
-            try connection.execute(
-                "COMMENT ON TABLE \(table.sql) IS 'partmand: retirements in progress; do not edit'",
-                purpose: "comment on \(table)")
-        } catch {
-            if ["23505", "42P06", "42P07"].contains(error.sqlState ?? "") {
-                // Another partmand created it at the same moment.
-                guard try exists(on: connection) else { throw error }
-                return
-            }
-            guard error.sqlState == "42501" else { throw error }
-            throw TableError(
-                table: table,
-                message: "cannot create partmand's retirement ledger \(table), needed before a partition is "
-                    + "detached concurrently: \(error.message); create schema \(table.schema) for partmand's "
-                    + "role (CREATE SCHEMA \(table.schema) AUTHORIZATION <role>) or grant it CREATE on the database",
-                sqlState: error.sqlState)
-        }
+        try LedgerTable.create(
+            table,
+            columns: """
+                partition_oid oid PRIMARY KEY,
+                parent_oid oid NOT NULL,
+                parent_schema text NOT NULL,
+                parent_name text NOT NULL,
+                partition_schema text NOT NULL,
+                partition_name text NOT NULL,
+                range text NOT NULL,
+                action text NOT NULL CHECK (action IN ('drop', 'detach', 'archive')),
+                archive_schema text CHECK ((action = 'archive') = (archive_schema IS NOT NULL)),
+                started_at timestamptz NOT NULL DEFAULT now()
+                """,
+            comment: "partmand: retirements in progress; do not edit",
+            neededFor: "before a partition is detached concurrently", on: connection)
     }
 
     /// Records that `retired` of `parent` is being retired; returns the partition's OID. Commits with

@@ -352,7 +352,7 @@ public enum MigrationRules {
             switch action {
             case .createPartition(let new): layout.newPartitions.append(new)
             case .createDefaultPartition(let name): layout.newDefault = name
-            case .retirePartition, .finishRetirement, .convertToColumnar: break
+            case .retirePartition, .finishRetirement, .convertToColumnar, .finishConversion: break
             }
         }
         return layout

@@ -50,3 +50,25 @@ struct PlannerColumnarTests {
         #expect(plan.actions[0].description.hasPrefix("convert public.webhook_events_p20260501 "))
     }
 }
+
+@Suite("Planner: unfinished columnar conversions")
+struct PlannerUnfinishedConversionTests {
+    @Test("a partition detached for its conversion keeps its range and name; its conversion is finished first")
+    func detachedConversionIsFinishedFirstAndNotRecreated() {
+        var partitions = months(from: (2026, 5), through: (2027, 3))
+        let july = partitions.remove(at: 2)
+        let unfinished = UnfinishedConversion(
+            name: july.name, range: july.range, state: .detached, accessMethod: "columnar", since: referenceNow)
+        var table = snapshot(partitions, defaultPartition: defaultName)
+        table.unfinishedConversions = [unfinished]
+        var spec = referenceSpec()
+        spec.columnarAfter = CalendarInterval(3, .month)
+        let plan = Planner.plan(spec, table, now: referenceNow)
+        #expect(plan.actions.first == .finishConversion(unfinished))
+        #expect(plan.created.isEmpty, "July's range is taken while it is detached")
+        #expect(plan.findings.contains(.unfinishedConversion(unfinished)))
+        // May and June are converted as usual, July is not converted a second time.
+        #expect(
+            plan.actions.dropFirst().map(\.partition.name) == ["webhook_events_p20260501", "webhook_events_p20260601"])
+    }
+}

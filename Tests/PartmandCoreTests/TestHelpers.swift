@@ -139,6 +139,13 @@ func apply(_ plan: MaintenancePlan, to snapshot: TableSnapshot) -> TableSnapshot
             if let index = partitions.firstIndex(where: { $0.name == converted.name }) {
                 partitions[index].accessMethod = ExistingPartition.columnar
             }
+        case .finishConversion(let unfinished):
+            partitions.removeAll { $0.name == unfinished.name }
+            if unfinished.state != .gone {
+                partitions.append(
+                    ExistingPartition(
+                        name: unfinished.name, range: unfinished.range, accessMethod: ExistingPartition.columnar))
+            }
         }
     }
     return TableSnapshot(

@@ -218,6 +218,69 @@ struct CitusTests {
             later.tables[0].convertedToColumnar.map(\.name) == ["events_2026_8", "events_2026_9", "events_2026_10"])
     }
 
+    @Test func aConversionUnderSteadyInsertsSucceedsAndLosesNothing() throws {
+        let fixture = try fixture("citus_columnar_writers")
+        _ = try fixture.pool.withConnection { connection in
+            try ColumnarSetup.run(
+                [
+                    TableSpec(
+                        parent: QualifiedName(schema: fixture.schema.name, name: "events"), column: "received_at",
+                        interval: CalendarInterval(1, .month), columnarAfter: CalendarInterval(3, .month))
+                ], dryRun: false, on: connection)
+        }
+        try distributedParent(fixture, "events", withDefault: true)
+        for month in 7...12 { try partition(fixture, "events", 2026, month) }
+        try insert(fixture, "events", rows: 50_000, from: "2026-07-01T00:00:00Z")
+        var spec = fixture.spec("events")
+        spec.columnarAfter = CalendarInterval(3, .month)
+
+        // Writers insert through the coordinator all along: into the current month, and late rows into
+        // July itself (they land in the default partition while July is detached, and move back with it).
+        let writing = LockedBox(true)
+        let inserted = LockedBox(0)
+        let writerFailure = LockedBox<String?>(nil)
+        let writerDone = DispatchSemaphore(value: 0)
+        let conninfo = try #require(CitusServer.conninfo)
+        let table = fixture.schema.qualified("events")
+        DispatchQueue.global().async {
+            defer { writerDone.signal() }
+            do {
+                let writer = try TestServer.connect(conninfo)
+                defer { writer.close() }
+                while writing.value {
+                    let late = inserted.value % 10 == 0
+                    try writer.execute(
+                        "INSERT INTO \(table) (source, received_at) VALUES ('w',"
+                            + (late ? " '2026-07-15T00:00:00Z')" : " '2026-11-26T10:00:00Z')"),
+                        purpose: "writer")
+                    inserted.mutate { $0 += 1 }
+                }
+            } catch {
+                writerFailure.mutate { $0 = "\(error)" }
+            }
+        }
+        let report = fixture.pass([spec], at: "2026-11-26T10:00:00Z")
+        writing.mutate { $0 = false }
+        #expect(writerDone.wait(timeout: .now() + 30) == .success)
+
+        #expect(report.succeeded, "\(report.tables.flatMap(\.errors))")
+        #expect(report.tables[0].convertedToColumnar.map(\.name) == ["events_2026_7"])
+        #expect(writerFailure.value == nil)
+        #expect(inserted.value > 0)
+        let total = try fixture.schema.run("SELECT count(*)::int AS n FROM \(table)").rows[0]["n"]
+        #expect(total == String(50_000 + inserted.value))
+        let after = try partitions(fixture, "events")
+        #expect(after["events_2026_7"]?.accessMethod == "columnar")
+        #expect(after["events_2026_7"]?.method == "h")
+        // The late July rows that reached the default partition while July was detached are back in July.
+        #expect(after["events_default"]?.rows == 0)
+        let recorded = try fixture.schema.run(
+            "SELECT count(*)::int AS n FROM partmand.columnar_conversion WHERE partition_schema = $1",
+            [.text(fixture.schema.name)]
+        ).rows[0]
+        #expect(recorded["n"] == "0")
+    }
+
     @Test func aWorkerNodeDoesNothingAndSaysSo() throws {
         let fixture = try fixture("citus_worker")
         try distributedParent(fixture, "events", withDefault: true)

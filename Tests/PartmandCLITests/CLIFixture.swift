@@ -9,10 +9,11 @@ final class CLIFixture {
     let conninfo: String
     private(set) var configPath = ""
 
-    init(_ prefix: String) throws {
-        schema = try TestSchema(prefix)
+    /// On the test server, or on the server `conninfo` names.
+    init(_ prefix: String, conninfo: String? = nil) throws {
+        schema = try TestSchema(prefix, conninfo: conninfo)
         scratch = try ScratchDirectory()
-        conninfo = try TestServer.conninfo()
+        self.conninfo = try conninfo ?? TestServer.conninfo()
     }
 
     deinit {

@@ -14,14 +14,17 @@
 #   partmand     partmand once, exclusive_lock_timeout 200ms, retries 3 (SET LOCAL under
 #                citus.propagate_set_commands = 'local': the worker gives up after 200 ms)
 #   no-reader    partmand once with no reader: the retirement goes through (the baseline stall)
-#   columnar     no reader, ROWS rows in the old partition, and partmand once with columnar_after: 3 months
-#                and no retention: Citus's alter_table_set_access_method copies the partition while INSERTs
-#                through the parent wait (Citus locks every partition for them)
+#   in-place     no reader, ROWS rows in the old partition, and Citus's own recipe: CALL
+#                alter_old_partitions_set_access_method(parent, now() - 3 months, 'columnar'), which
+#                converts each partition where it is attached (Citus locks every partition for an INSERT
+#                through the parent, so writers wait for the copy)
+#   columnar     the same with partmand once, columnar_after: 3 months and no retention: each partition
+#                is detached, converted on its own and attached again
 # Reported per variant: the DDL's own time, the longest INSERT and the INSERTs slower than 100 ms, from
 # pgbench's per-transaction log.
 #
 # Environment: PORT (54370; the workers use PORT+1 and PORT+2), STATEMENT_TIMEOUT (5s), ROWS (1000000),
-# VARIANTS ("session partmand no-reader columnar"), WORK (a new
+# VARIANTS ("session partmand no-reader in-place columnar"), WORK (a new
 # directory under /tmp; logs kept there), PARTMAND (.build/debug/partmand; built when missing). Needs
 # root, Citus (../shared/tools/install-citus), PostgreSQL 15's psql and pgbench.
 set -euo pipefail
@@ -31,7 +34,7 @@ tools=$(cd "$repo/.." && pwd)/shared/tools
 PORT=${PORT:-54370}
 STATEMENT_TIMEOUT=${STATEMENT_TIMEOUT:-5s}
 ROWS=${ROWS:-1000000}
-VARIANTS=${VARIANTS:-"session partmand no-reader columnar"}
+VARIANTS=${VARIANTS:-"session partmand no-reader in-place columnar"}
 WORK=${WORK:-$(mktemp -d /tmp/partmand-citus-lockwait.XXXXXX)}
 PARTMAND=${PARTMAND:-$repo/.build/debug/partmand}
 CLUSTER=/tmp/partmand-citus-lockwait-cluster.$$
@@ -100,7 +103,7 @@ SQL
     # The current and next partitions, made by partmand with retention off (nothing retired yet).
     sed '/retention:/d' "$WORK/partmand.yaml" >"$WORK/setup.yaml"
     "$PARTMAND" once --config "$WORK/setup.yaml" >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log" >&2; die "setup"; }
-    if [ "$1" = columnar ]; then
+    if [ "$1" = columnar ] || [ "$1" = in-place ]; then
         "$PARTMAND" setup --config "$WORK/columnar.yaml" >>"$WORK/setup.log" 2>&1 || die "setup (citus_columnar)"
         q -d "$coordinator" -c "INSERT INTO public.events (source, received_at, payload)
             SELECT 'source-' || (i % 50), '$old_from'::timestamptz + (i % 2500000) * interval '1 second', repeat('x', 100)
@@ -124,6 +127,11 @@ ddl() { # variant, dir
         ;;
     partmand | no-reader)
         "$PARTMAND" once --config "$WORK/partmand.yaml" >"$2/ddl.log" 2>&1
+        ;;
+    in-place)
+        q -d "$coordinator" -c "SET statement_timeout = '$STATEMENT_TIMEOUT'" -c "SET lock_timeout = '200ms'" \
+            -c "CALL alter_old_partitions_set_access_method('public.events', now() - interval '3 months', 'columnar')" \
+            >"$2/ddl.log" 2>&1
         ;;
     columnar)
         "$PARTMAND" once --config "$WORK/columnar.yaml" >"$2/ddl.log" 2>&1

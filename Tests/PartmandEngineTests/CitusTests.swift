@@ -236,39 +236,21 @@ struct CitusTests {
 
         // Writers insert through the coordinator all along: into the current month, and late rows into
         // July itself (they land in the default partition while July is detached, and move back with it).
-        let writing = LockedBox(true)
-        let inserted = LockedBox(0)
-        let writerFailure = LockedBox<String?>(nil)
-        let writerDone = DispatchSemaphore(value: 0)
-        let conninfo = try #require(CitusServer.conninfo)
         let table = fixture.schema.qualified("events")
-        DispatchQueue.global().async {
-            defer { writerDone.signal() }
-            do {
-                let writer = try TestServer.connect(conninfo)
-                defer { writer.close() }
-                while writing.value {
-                    let late = inserted.value % 10 == 0
-                    try writer.execute(
-                        "INSERT INTO \(table) (source, received_at) VALUES ('w',"
-                            + (late ? " '2026-07-15T00:00:00Z')" : " '2026-11-26T10:00:00Z')"),
-                        purpose: "writer")
-                    inserted.mutate { $0 += 1 }
-                }
-            } catch {
-                writerFailure.mutate { $0 = "\(error)" }
-            }
+        let writer = Writer(conninfo: try #require(CitusServer.conninfo)) { count in
+            let late = count % 10 == 0
+            return "INSERT INTO \(table) (source, received_at) VALUES ('w',"
+                + (late ? " '2026-07-15T00:00:00Z')" : " '2026-11-26T10:00:00Z')")
         }
         let report = fixture.pass([spec], at: "2026-11-26T10:00:00Z")
-        writing.mutate { $0 = false }
-        #expect(writerDone.wait(timeout: .now() + 30) == .success)
+        #expect(writer.stop())
 
         #expect(report.succeeded, "\(report.tables.flatMap(\.errors))")
         #expect(report.tables[0].convertedToColumnar.map(\.name) == ["events_2026_7"])
-        #expect(writerFailure.value == nil)
-        #expect(inserted.value > 0)
+        #expect(writer.failure.value == nil)
+        #expect(writer.inserted.value > 0)
         let total = try fixture.schema.run("SELECT count(*)::int AS n FROM \(table)").rows[0]["n"]
-        #expect(total == String(50_000 + inserted.value))
+        #expect(total == String(50_000 + writer.inserted.value))
         let after = try partitions(fixture, "events")
         #expect(after["events_2026_7"]?.accessMethod == "columnar")
         #expect(after["events_2026_7"]?.method == "h")
@@ -327,40 +309,22 @@ struct CitusTests {
         try reader.execute("SELECT count(*) FROM \(shard)", purpose: "long reader")
 
         // Writers keep inserting through the coordinator while the pass runs.
-        let writing = LockedBox(true)
-        let inserted = LockedBox(0)
-        let writerFailure = LockedBox<String?>(nil)
-        let writerDone = DispatchSemaphore(value: 0)
-        let conninfo = try #require(CitusServer.conninfo)
         let table = fixture.schema.qualified("events")
-        DispatchQueue.global().async {
-            defer { writerDone.signal() }
-            do {
-                let writer = try TestServer.connect(conninfo)
-                defer { writer.close() }
-                while writing.value {
-                    try writer.execute(
-                        "INSERT INTO \(table) (source, received_at) VALUES ('w', '2026-11-26T10:00:00Z')",
-                        purpose: "writer")
-                    inserted.mutate { $0 += 1 }
-                }
-            } catch {
-                writerFailure.mutate { $0 = "\(error)" }
-            }
+        let writer = Writer(conninfo: try #require(CitusServer.conninfo)) { _ in
+            "INSERT INTO \(table) (source, received_at) VALUES ('w', '2026-11-26T10:00:00Z')"
         }
 
         let report = fixture.pass([fixture.spec("events", defaultPartition: false)], at: "2026-11-26T10:00:00Z")
         // The pass ended while the reader still holds its lock: the worker's wait ended at lock_timeout.
-        let insertedDuringPass = inserted.value
-        writing.mutate { $0 = false }
-        #expect(writerDone.wait(timeout: .now() + 30) == .success)
+        let insertedDuringPass = writer.inserted.value
+        #expect(writer.stop())
         try reader.execute("ROLLBACK", purpose: "end the long reader")
 
         let table0 = try #require(report.tables.first)
         #expect(table0.status == .failed)
         #expect(table0.errors.first?.sqlState == "55P03", "\(table0.errors)")
         #expect(table0.lockRetries == 2)
-        #expect(writerFailure.value == nil)
+        #expect(writer.failure.value == nil)
         #expect(insertedDuringPass > 0)
         // With the reader gone, the next pass retires the partition.
         let next = fixture.pass([fixture.spec("events", defaultPartition: false)], at: "2026-11-26T10:00:00Z")
@@ -372,5 +336,38 @@ struct CitusTests {
     private func port(of conninfo: String) throws -> String {
         let field = try #require(conninfo.split(separator: " ").first { $0.hasPrefix("port=") })
         return String(field.dropFirst("port=".count))
+    }
+}
+
+/// An application writing through the coordinator: one INSERT after another (`sql(n)` is the n-th) on a
+/// connection of its own, until `stop()`.
+private final class Writer: Sendable {
+    /// INSERTs done.
+    let inserted = LockedBox(0)
+    /// The error that ended the writing, if any.
+    let failure = LockedBox<String?>(nil)
+    private let writing = LockedBox(true)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(conninfo: String, sql: @escaping @Sendable (Int) -> String) {
+        DispatchQueue.global().async { [self] in
+            defer { done.signal() }
+            do {
+                let connection = try TestServer.connect(conninfo)
+                defer { connection.close() }
+                while writing.value {
+                    try connection.execute(sql(inserted.value), purpose: "writer")
+                    inserted.mutate { $0 += 1 }
+                }
+            } catch {
+                failure.mutate { $0 = "\(error)" }
+            }
+        }
+    }
+
+    /// Stops the writing; false when it did not end within 30 s.
+    func stop() -> Bool {
+        writing.mutate { $0 = false }
+        return done.wait(timeout: .now() + 30) == .success
     }
 }

@@ -446,6 +446,9 @@ public final class MaintenanceEngine: Sendable {
         var reader = TransactionRunner(connection: connection, settings: settings, stop: stopSignal, logger: logger)
         reader.sessionTimeouts = true
         reader.tally = tally
+        // On a Citus table, counting the default partition reads shards on the workers: the timeouts must
+        // reach them too.
+        reader.propagatesToWorkers = surveyed?.distribution != nil
         // The pass's first read still holds when nothing changed since (its fingerprint, one query); else
         // the table is read again, under its lock.
         let catalog: TableCatalog
@@ -456,6 +459,7 @@ public final class MaintenanceEngine: Sendable {
                 try CatalogReader.read([spec], on: connection)[spec.parent]!.get()
             }
         }
+        reader.propagatesToWorkers = catalog.distribution != nil
         let plan = Planner.plan(spec, catalog.snapshot, now: now)
         var actions = plan.actions
         if let retirementRefusal {

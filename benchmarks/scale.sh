@@ -18,7 +18,8 @@
 #
 # Environment: TABLES (500), RUNS (3), PORT (54360), PARTMAN_VERSION (4.7.2; 5.0.1 when installed
 # with ../shared/tools/install-pg_partman5), WORK (a new directory under /tmp; logs kept there).
-# Builds the release binary into .build-bench. Requires PostgreSQL 15, pg_partman, GNU time.
+# Builds the release binary into .build-bench, unless PARTMAND names a partmand binary to use.
+# Requires PostgreSQL 15, pg_partman, GNU time.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,15 +29,19 @@ PORT=${PORT:-54360}
 PARTMAN_VERSION=${PARTMAN_VERSION:-4.7.2}
 WORK=${WORK:-$(mktemp -d /tmp/partmand-scale.XXXXXX)}
 PGDIR=${PGDIR:-/tmp/partmand-scale-pg.$$}
-PARTMAND=$repo/.build-bench/release/partmand
+PARTMAND=${PARTMAND:-}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "scale: $*"; exit 1; }
 
 command -v psql >/dev/null || die "psql not found (apt-get install postgresql-15)"
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null || die "GNU time is needed (apt-get install time)"
-log "building the release binary ..."
-(cd "$repo" && swift build -c release --product partmand --scratch-path .build-bench >&2) || die "cannot build"
+
+if [ -z "$PARTMAND" ]; then
+    log "building the release binary ..."
+    (cd "$repo" && swift build -c release --product partmand --scratch-path .build-bench >&2) || die "cannot build"
+    PARTMAND=$repo/.build-bench/release/partmand
+fi
 mkdir -p "$WORK"
 
 cleanup() { "$repo/scripts/throwaway-pg" stop "$PGDIR" >/dev/null 2>&1 || true; }

@@ -231,14 +231,10 @@ final class ActionExecutor {
             logger.warning(
                 "the table of a recorded columnar conversion is gone; clearing the record",
                 metadata: ["partition": "\(unfinished.name)"])
-            try inTransaction("clear the columnar conversion record of \(unfinished.name)") {
-                try ColumnarLedger.forget(unfinished.name, on: connection)
-            }
+            try forgetConversion(unfinished.name)
             return 0
         case .attached where unfinished.accessMethod == ExistingPartition.columnar:
-            try inTransaction("clear the columnar conversion record of \(unfinished.name)") {
-                try ColumnarLedger.forget(unfinished.name, on: connection)
-            }
+            try forgetConversion(unfinished.name)
             return 0
         case .attached:
             try detachForConversion(unfinished.name)
@@ -276,6 +272,12 @@ final class ActionExecutor {
             let moved = try attach(NewPartition(name: unfinished.name, range: unfinished.range), creating: false)
             try ColumnarLedger.forget(unfinished.name, on: connection)
             return moved
+        }
+    }
+
+    private func forgetConversion(_ name: QualifiedName) throws {
+        try inTransaction("clear the columnar conversion record of \(name)") {
+            try ColumnarLedger.forget(name, on: connection)
         }
     }
 

@@ -130,11 +130,8 @@ struct DaemonIntegrationTests {
     func handledSignalsAreBlockedEverywhere() throws {
         let fixture = try DaemonFixture()
         defer { fixture.drop() }
-        try fixture.createParent("events")
-        let daemon = try DaemonProcess(
-            config: fixture.config(tables: ["events"], schedule: ["run_on_start": "false"]))
+        let daemon = try Self.readyDaemonWithoutStartPass(fixture)
         defer { daemon.stop() }
-        try daemon.waitFor("READY=1") { $0.isReady }
 
         // A thread that does not block a handled signal may take it and drop it (its disposition is
         // SIG_IGN): libdispatch's dispatchMain() parked the main thread in sigsuspend with an empty mask.
@@ -214,11 +211,8 @@ struct DaemonIntegrationTests {
     func reloadRejected() throws {
         let fixture = try DaemonFixture()
         defer { fixture.drop() }
-        try fixture.createParent("events")
-        let daemon = try DaemonProcess(
-            config: fixture.config(tables: ["events"], schedule: ["run_on_start": "false"]))
+        let daemon = try Self.readyDaemonWithoutStartPass(fixture)
         defer { daemon.stop() }
-        try daemon.waitFor("READY=1") { $0.isReady }
 
         let broken = fixture.config(tables: ["events"], interval: "montly")
         let badLine = try #require(broken.split(separator: "\n").firstIndex { $0.contains("montly") }) + 1
@@ -411,6 +405,20 @@ struct DaemonIntegrationTests {
     // MARK: - Helpers
 
     /// CLOCK_MONOTONIC in µs, the clock of MONOTONIC_USEC.
+    /// A daemon over one table, `events` (created here), that runs no pass at start, once it is READY.
+    static func readyDaemonWithoutStartPass(_ fixture: DaemonFixture) throws -> DaemonProcess {
+        try fixture.createParent("events")
+        let daemon = try DaemonProcess(
+            config: fixture.config(tables: ["events"], schedule: ["run_on_start": "false"]))
+        do {
+            try daemon.waitFor("READY=1") { $0.isReady }
+        } catch {
+            daemon.stop()
+            throw error
+        }
+        return daemon
+    }
+
     static func monotonicMicroseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

@@ -8,7 +8,7 @@ enum StatusLine {
     static func text(last: PassReport?, next: Date, retryAt: Date?, zone: TimeZone) -> String {
         var parts: [String] = []
         if let last {
-            let when = format(last.startedAt, zone: zone, pattern: "HH:mm")
+            let when = hourMinute(last.startedAt, zone: zone)
             if let unreachable = last.unreachable {
                 parts.append("last pass \(when) failed: database unreachable (\(firstLine(unreachable.message)))")
             } else if last.standby {
@@ -24,13 +24,24 @@ enum StatusLine {
         } else {
             parts.append("no pass yet")
         }
-        if let retryAt { parts.append("retry \(format(retryAt, zone: zone, pattern: "HH:mm"))") }
-        parts.append("next \(format(next, zone: zone, pattern: "yyyy-MM-dd HH:mm xxx"))")
+        if let retryAt { parts.append("retry \(hourMinute(retryAt, zone: zone))") }
+        parts.append("next \(dateHourMinuteOffset(next, zone: zone))")
         return parts.joined(separator: "; ")
     }
 
-    static func format(_ date: Date, zone: TimeZone, pattern: String) -> String {
-        DateFormatter.fixed(pattern, in: zone).string(from: date)
+    /// `HH:mm` on the wall clock of `zone`. No `DateFormatter`: it would bring ICU's locale and zone-name
+    /// data into memory for the daemon's whole life (BENCHMARKS.md, "The daemon at rest").
+    static func hourMinute(_ date: Date, zone: TimeZone) -> String {
+        WallClockText.hourMinute(seconds(date), offset: zone.secondsFromGMT(for: date))
+    }
+
+    /// `yyyy-MM-dd HH:mm xxx` on the wall clock of `zone`, e.g. `2026-11-28 02:00 +01:00`.
+    static func dateHourMinuteOffset(_ date: Date, zone: TimeZone) -> String {
+        WallClockText.dateHourMinuteOffset(seconds(date), offset: zone.secondsFromGMT(for: date))
+    }
+
+    private static func seconds(_ date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970.rounded(.down))
     }
 
     private static func firstLine(_ text: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandCore
 import PartmandTime
 
 /// What `GET /healthz` answers: 200 while the scheduler is alive and every table's last attempt
@@ -40,9 +41,15 @@ public struct HealthVerdict: Sendable, Equatable, Codable {
         failing = state.failingTables.map { table, failure in
             FailingTable(
                 table: "\(table)", sqlstate: failure.sqlstate, message: failure.message,
-                since: ISO8601DateFormatter().string(from: state.tables[table]?.lastAttempt ?? state.startedAt))
+                since: Self.since(state.tables[table]?.lastAttempt ?? state.startedAt))
         }
         status = alive && failing.isEmpty ? "ok" : "failing"
+    }
+
+    /// `2027-01-15T08:00:00Z`, as `ISO8601DateFormatter` wrote it (rounded to the millisecond, then the
+    /// fraction dropped), without the formatter: it would keep ICU's locale data resident in the daemon.
+    static func since(_ date: Date) -> String {
+        ISO8601.string(Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000 + 0.5).rounded(.down) / 1000))
     }
 
     /// 200 or 503.

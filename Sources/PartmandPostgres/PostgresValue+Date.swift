@@ -14,12 +14,9 @@ extension PostgresValue {
         let fraction = floorMod(micros, 1_000_000)
         let secondOfDay = floorMod(seconds, 86_400)
         let day = CivilDate(dayNumber: Int(floorDiv(seconds, 86_400)))
-        var text = String(
-            format: "%04ld-%02ld-%02ld %02lld:%02lld:%02lld",
-            day.year, day.month, day.day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60
-        )
+        var text = "\(WallClockText.date(day)) \(WallClockText.hourMinuteSecond(ofDay: Int(secondOfDay)))"
         if fraction > 0 {
-            var digits = String(format: "%06lld", fraction)
+            var digits = zeroPadded(fraction, 6)
             while digits.hasSuffix("0") { digits.removeLast() }
             text += "." + digits
         }

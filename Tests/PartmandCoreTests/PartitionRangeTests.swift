@@ -116,6 +116,23 @@ struct PartitionRangeTests {
         #expect(PartitionRange(lower: .minValue, upper: .maxValue).description == "[MINVALUE, MAXVALUE)")
         #expect(ISO8601.string(iso("2027-03-31T22:00:00Z")) == "2027-03-31T22:00:00Z")
     }
+
+    @Test("ISO8601.string writes what ISO8601DateFormatter writes for whole milliseconds")
+    func sameAsISO8601DateFormatter() {
+        var generator = SplitMix64(seed: 8601)
+        let formatter = ISO8601DateFormatter()
+        var mismatches: [String] = []
+        for _ in 0..<5000 {
+            let seconds = Double(Int64.random(in: -2_208_988_800...4_102_444_800, using: &generator))
+            // Whole milliseconds: ISO8601DateFormatter rounds to the millisecond before it drops the fraction.
+            let date = Date(timeIntervalSince1970: seconds + Double(Int.random(in: 0..<1000, using: &generator)) / 1000)
+            if ISO8601.string(date) != formatter.string(from: date) {
+                mismatches.append(
+                    "\(date.timeIntervalSince1970): \(ISO8601.string(date)) != \(formatter.string(from: date))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count): \(mismatches.prefix(5))")
+    }
 }
 
 @Suite("TableSnapshot")

@@ -25,6 +25,8 @@ struct ObservedStateTests {
         #expect(entry.table == "app.orders")
         #expect(entry.sqlstate == "55P03")
         #expect(entry.message == "canceling statement due to lock timeout")
+        #expect(entry.since == "2027-01-15T08:00:00Z")
+        #expect(entry.since == ISO8601DateFormatter().string(from: Reports.now))
         #expect(failing.json.contains(#""table":"app.orders""#), "\(failing.json)")
 
         // The retry covers only the failed table; it succeeds.
@@ -35,6 +37,22 @@ struct ObservedStateTests {
         #expect(recovered.httpStatus == 200)
         #expect(recovered.failing.isEmpty)
         #expect(state.tables[Reports.name("events")]?.lastSuccess == Reports.now)
+    }
+
+    @Test("a failing table's since is what ISO8601DateFormatter writes, near whole seconds too")
+    func sinceLikeISO8601DateFormatter() {
+        let formatter = ISO8601DateFormatter()
+        var generator = SplitMix64(seed: 8601)
+        var mismatches: [String] = []
+        for _ in 0..<5000 {
+            let seconds = Double(Int64.random(in: -2_208_988_800...4_102_444_800, using: &generator))
+            let fraction = [Double.random(in: 0..<1, using: &generator), 0.9995, 0.99949, 0.9996, 0.0004, 0.0005]
+            for date in fraction.map({ Date(timeIntervalSince1970: seconds + $0) })
+            where HealthVerdict.since(date) != formatter.string(from: date) {
+                mismatches.append("\(date.timeIntervalSince1970): \(HealthVerdict.since(date))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count): \(mismatches.prefix(5))")
     }
 
     @Test("a stalled scheduler is 503 even when every table is fine")

@@ -34,6 +34,36 @@ struct PostgresValueTests {
         #expect(PostgresValue(Date(timeIntervalSince1970: secondsSince1970)) == .text(expected))
     }
 
+    @Test("dates: the same text as printf-style formatting (Gregorian years 1583 to 9999)")
+    func datesLikePrintf() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let micros = Int64.random(in: -12_212_553_600_000_000...253_402_300_799_999_999, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+            #expect(PostgresValue(date) == .text(Self.printfTimestamp(date)), "\(micros)")
+        }
+    }
+
+    /// What PostgresValue(Date) wrote with String(format:).
+    static func printfTimestamp(_ date: Date) -> String {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let fraction = (micros % 1_000_000 + 1_000_000) % 1_000_000
+        let seconds = (micros - fraction) / 1_000_000
+        let secondOfDay = (seconds % 86_400 + 86_400) % 86_400
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let day = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(seconds)))
+        var text = String(
+            format: "%04ld-%02ld-%02ld %02lld:%02lld:%02lld", day.year!, day.month!, day.day!, secondOfDay / 3600,
+            secondOfDay / 60 % 60, secondOfDay % 60)
+        if fraction > 0 {
+            var digits = String(format: "%06lld", fraction)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text + "+00"
+    }
+
     @Test func textArraysReachTheServerAsWritten() throws {
         let connection = try TestDatabase.connect()
         defer { connection.close() }

@@ -37,10 +37,10 @@
 # build, where the Swift runtime, Foundation and ICU are all in the one mapping.
 #
 # Variants: `release` (swift build -c release, scratch .build-idle, dynamic Swift stdlib: what
-# benchmarks/scale.sh measures), `static` (the same with --static-swift-stdlib, scratch
-# .build-idle-static: what scripts/build-release ships), `static-lld` (static, linked by lld with
-# -z pack-relative-relocs, scratch .build-idle-lld: an experiment, see BENCHMARKS.md), `debug`
-# (swift build, scratch .build-idle).
+# benchmarks/scale.sh measures), `static` (--static-swift-stdlib, linked by lld with
+# -z pack-relative-relocs, scratch .build-idle-static: the flags scripts/build-release ships with),
+# `static-gold` (the same linked by gold, the default linker, scratch .build-idle-gold: what shipped
+# before), `debug` (swift build, scratch .build-idle).
 # `VARIANT:NAME=VALUE[,NAME=VALUE…]` runs that build with extra environment, e.g.
 # `static:MALLOC_ARENA_MAX=2` or `static:WATCHDOG_USEC=60000000` (what systemd sets with WatchdogSec=60s).
 # A path to any binary also works (`/usr/bin/partmand`). List a variant several times to repeat it.
@@ -80,20 +80,20 @@ binary_of() {
     case "$1" in
     release) echo "$repo/.build-idle/release/partmand" ;;
     static) echo "$repo/.build-idle-static/release/partmand" ;;
-    static-lld) echo "$repo/.build-idle-lld/release/partmand" ;;
+    static-gold) echo "$repo/.build-idle-gold/release/partmand" ;;
     debug) echo "$repo/.build-idle/debug/partmand" ;;
     /*) echo "$1" ;;
-    *) die "unknown build '$1' (release, static, static-lld, debug, or an absolute path)" ;;
+    *) die "unknown build '$1' (release, static, static-gold, debug, or an absolute path)" ;;
     esac
 }
 build() {
     case "$1" in
     release) swift build -c release --product partmand --scratch-path .build-idle ;;
-    static) swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-static ;;
-    static-lld)
-        swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-lld \
+    static)
+        swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-static \
             -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
         ;;
+    static-gold) swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-gold ;;
     debug) swift build --product partmand --scratch-path .build-idle ;;
     esac
 }

@@ -72,7 +72,8 @@ let package = Package(
         ),
 
         // Log levels and line formats, and the handler writing lines to stderr.
-        .target(name: "PartmandLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "PartmandLogging", dependencies: ["PartmandTime", .product(name: "Logging", package: "swift-log")]),
 
         // Strict YAML configuration.
         .target(

@@ -451,7 +451,7 @@ public enum ConfigLoader {
     private static func parseInterval(_ node: ConfigNode) throws(ConfigError) -> CalendarInterval {
         let text = try node.string()
         if let interval = CalendarInterval(parsing: text) { return interval }
-        if text.trimmingCharacters(in: .whitespaces).hasPrefix("-") || text.hasPrefix("0") {
+        if DurationParser.trimmedSpaces(text).hasPrefix("-") || text.hasPrefix("0") {
             throw node.error("'\(text)' must be positive")
         }
         throw node.error(

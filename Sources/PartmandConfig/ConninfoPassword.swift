@@ -22,7 +22,8 @@ enum ConninfoPassword {
 
     /// `scheme://[user[:password]@]host…[?key=value&…]`; the user info ends at the last `@` before the query.
     private static func urlHoldsPassword(_ url: String) -> Bool {
-        let afterScheme = url[url.range(of: "://")!.upperBound...]
+        // isURL: the scheme is "postgres" or "postgresql", so "://" follows the first ":".
+        let afterScheme = url[url.firstIndex(of: ":")!...].dropFirst(3)
         let query = afterScheme.firstIndex(of: "?")
         let authority = afterScheme[..<(query ?? afterScheme.endIndex)]
         if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":"),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PartmandTime
 import Synchronization
 
 /// A swift-log handler writing one line per event in `format` to a file handle (stderr by default).
@@ -25,7 +26,8 @@ public struct LineLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields = metadata
         if let extra = event.metadata { fields.merge(extra) { $1 } }
-        let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
+        let time = WallClockText.iso8601UTC(
+            millisecondsSince1970: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
         let line: String
         switch format {
         case .logfmt: line = Self.logfmt(time: time, level: event.level, message: "\(event.message)", fields: fields)

@@ -32,6 +32,16 @@ public enum WallClockText {
         return "\(seconds < 0 ? "-" : "+")\(zeroPadded(minutes / 60, 2)):\(zeroPadded(minutes % 60, 2))"
     }
 
+    /// `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC, e.g. `2026-11-28T02:00:00.250Z`: the text of
+    /// `Date.ISO8601FormatStyle(includingFractionalSeconds: true)`, whose `Calendar` would look up the
+    /// system's time zone in ICU. Milliseconds are truncated towards the past, as that style does.
+    public static func iso8601UTC(millisecondsSince1970 milliseconds: Int64) -> String {
+        let seconds = floorDiv(milliseconds, 1000)
+        let day = CivilDate(dayNumber: Int(floorDiv(seconds, 86_400)))
+        let secondOfDay = Int(floorMod(seconds, 86_400))
+        return "\(date(day))T\(hourMinuteSecond(ofDay: secondOfDay)).\(zeroPadded(floorMod(milliseconds, 1000), 3))Z"
+    }
+
     /// `HH:mm:ss` of a second of the day (0..<86400).
     public static func hourMinuteSecond(ofDay secondOfDay: Int) -> String {
         "\(time(secondOfDay)):\(zeroPadded(secondOfDay % 60, 2))"

@@ -58,6 +58,26 @@ struct WallClockTextTests {
         #expect(zeroPadded(Int64.min, 2) == "-9223372036854775808")
     }
 
+    @Test("ISO 8601 in UTC with milliseconds, the text of ISO8601FormatStyle")
+    func iso8601UTC() {
+        #expect(WallClockText.iso8601UTC(millisecondsSince1970: next * 1000 + 250) == "2026-11-28T02:00:00.250Z")
+        #expect(WallClockText.iso8601UTC(millisecondsSince1970: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(WallClockText.iso8601UTC(millisecondsSince1970: 0) == "1970-01-01T00:00:00.000Z")
+        var generator = SplitMix64(seed: 0x150)
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var mismatches: [String] = []
+        for _ in 0..<5000 {
+            // 1583-01-01 .. 9999-12-31, whole milliseconds (the style's calendar is the Julian one before
+            // 1582-10-15; log lines are not written then).
+            let milliseconds = Int64.random(in: -12_212_553_600_000...253_402_300_799_999, using: &generator)
+            // Inside the millisecond, away from its edges, which a Double need not hit exactly.
+            let expected = style.format(Date(timeIntervalSince1970: (Double(milliseconds) + 0.4) / 1000))
+            let got = WallClockText.iso8601UTC(millisecondsSince1970: milliseconds)
+            if got != expected { mismatches.append("\(milliseconds): \(got) != \(expected)") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count): \(mismatches.prefix(5))")
+    }
+
     /// The text a `DateFormatter` in the POSIX locale gives, for the offset `TimeZone` gives: zones with
     /// DST, half and quarter hours, negative offsets, historic local mean times, from 1600 to 9999.
     @Test("the same text as DateFormatter for real zones and dates")
@@ -98,7 +118,7 @@ struct WallClockTextTests {
 }
 
 /// A small seeded generator, so a failure can be reproduced.
-private struct SplitMix64: RandomNumberGenerator {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

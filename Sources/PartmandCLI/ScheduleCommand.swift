@@ -22,12 +22,13 @@ struct ScheduleCommand: ParsableCommand {
     func run() throws {
         let config = try common.start()
         let now = try time.resolve(environment: common.environment).date
-        let schedule = config.schedule.schedule(systemZone: .current)
-        let local = DateFormatter.fixed("yyyy-MM-dd HH:mm:ss xxx", in: schedule.timeZone)
-        let utc = DateFormatter.fixed("yyyy-MM-dd'T'HH:mm:ss'Z'", in: TimeZone(identifier: "UTC")!)
+        let schedule = config.schedule.schedule(systemZone: .system)
         print("# \(schedule.timeZone.identifier)  UTC")
         for run in schedule.runs(after: now, count: count) {
-            print("\(local.string(from: run))  \(utc.string(from: run))")
+            let seconds = Int64(run.timeIntervalSince1970.rounded(.down))
+            let offset = schedule.timeZone.offset(at: seconds)
+            let local = "\(WallClockText.dateHourMinuteSecond(seconds, offset: offset)) \(WallClockText.offset(offset))"
+            print("\(local)  \(WallClockText.dateHourMinuteSecond(seconds, offset: 0, separator: "T"))Z")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PartmandCore
 import PartmandLogging
+import PartmandTime
 import Yams
 
 /// Reads and validates a partmand YAML file, strictly: unknown keys, wrong types and bad values are
@@ -459,9 +460,9 @@ public enum ConfigLoader {
                 + "or 'N minutes|hours|days|weeks|months|years')")
     }
 
-    private static func parseTimeZone(_ node: ConfigNode) throws(ConfigError) -> TimeZone {
+    private static func parseTimeZone(_ node: ConfigNode) throws(ConfigError) -> Zone {
         let name = try node.string()
-        guard let zone = TimeZone(identifier: name) else {
+        guard let zone = Zone(identifier: name) else {
             throw node.error("unknown time zone '\(name)' (use an IANA name such as Europe/Paris or UTC)")
         }
         return zone

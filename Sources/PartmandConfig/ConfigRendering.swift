@@ -31,7 +31,7 @@ public enum ConfigRendering {
         } else {
             lines.append("  at: [" + s.at.map { quote($0.description) }.joined(separator: ", ") + "]")
         }
-        lines.append("  timezone: \(s.timeZone.map(zoneName) ?? "\(zoneName(.current))  # system zone")")
+        lines.append("  timezone: \(s.timeZone.map(\.identifier) ?? "\(Zone.system.identifier)  # system zone")")
         lines += [
             "  run_on_start: \(s.runOnStart)",
             "  jitter: \(duration(s.jitter))",
@@ -82,7 +82,7 @@ public enum ConfigRendering {
             }
             lines += [
                 "    default_partition: \(table.defaultPartition)",
-                "    timezone: \(zoneName(table.timeZone))",
+                "    timezone: \(table.timeZone.identifier)",
                 "    enabled: \(table.enabled)",
                 "    engine: \(table.engine.rawValue)",
                 "    default_rows: \(table.defaultRows.rawValue)",
@@ -92,11 +92,6 @@ public enum ConfigRendering {
             if let after = table.columnarAfter { lines.append("    columnar_after: \(after)") }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The zone's IANA name; Foundation on Linux names UTC "GMT", which reads as a mistake.
-    private static func zoneName(_ zone: TimeZone) -> String {
-        zone.identifier == "GMT" ? "UTC" : zone.identifier
     }
 
     private static func quote(_ text: String) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PartmandCore
 import PartmandLogging
+import PartmandTime
 
 /// The effective configuration of partmand.
 public struct PartmandConfiguration: Sendable {
@@ -44,7 +45,7 @@ public struct ScheduleSettings: Sendable {
     /// Times of day, "HH:MM".
     public var at: [TimeOfDay]
     /// The zone of `at`; nil means the system's local zone.
-    public var timeZone: TimeZone?
+    public var timeZone: Zone?
     /// A fixed period between passes, instead of `at`.
     public var every: Duration?
     public var runOnStart: Bool
@@ -57,7 +58,7 @@ public struct ScheduleSettings: Sendable {
 
     /// The schedule these settings describe: `every` if set, else the `at` times in `timeZone`
     /// (`systemZone` when nil).
-    public func schedule(systemZone: TimeZone) -> Schedule {
+    public func schedule(systemZone: Zone) -> Schedule {
         let zone = timeZone ?? systemZone
         if let every { return Schedule(cadence: .every(every), timeZone: zone) }
         return Schedule(cadence: .daily(at), timeZone: zone)

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 
 /// Decides what a maintenance pass should change for one table. Pure: same inputs, same plan.
 ///
@@ -21,7 +22,7 @@ import Foundation
 ///   is then judged like any other). Each one is also reported as a finding until it is done.
 public enum Planner {
     public static func plan(_ spec: TableSpec, _ snapshot: TableSnapshot, now: Date) -> MaintenancePlan {
-        let utc = TimeZone(identifier: "UTC")!
+        let utc = Zone.utc
         let zone = snapshot.keyType == .timestamptz ? spec.timeZone : utc
         let calendar = PartitionCalendar(interval: spec.interval, timeZone: zone)
         var findings: [Finding] = []

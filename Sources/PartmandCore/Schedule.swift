@@ -15,10 +15,9 @@ import PartmandTime
 ///   runs once, at its first occurrence; the second occurrence is not a run;
 /// - times that land on the same instant (02:00 and 02:30 both inside the gap) are one run.
 ///
-/// Foundation's `Calendar.date(from:)` is not used: its choice for skipped or repeated wall times is
-/// not something to rely on. The zone is only asked instant-to-offset questions (`secondsFromGMT(for:)`)
-/// and for its next offset change (`nextDaylightSavingTimeTransition(after:)`, which reports every
-/// change of UTC offset, not only DST ones), see `firstInstant(reading:)`.
+/// No calendar resolves wall times: the zone is only asked instant-to-offset questions
+/// (`secondsFromGMT(for:)`) and for its next offset change (`nextTransition(after:)`, every change of UTC
+/// offset, not only DST ones), see `firstInstant(reading:)`.
 public struct Schedule: Hashable, Sendable {
     public enum Cadence: Hashable, Sendable {
         /// At these wall-clock times every day (sorted, unique, non-empty).
@@ -29,10 +28,10 @@ public struct Schedule: Hashable, Sendable {
     }
 
     public var cadence: Cadence
-    public var timeZone: TimeZone
+    public var timeZone: Zone
 
     /// Daily times are sorted and deduplicated; there must be at least one, and a period must be positive.
-    public init(cadence: Cadence, timeZone: TimeZone) {
+    public init(cadence: Cadence, timeZone: Zone) {
         switch cadence {
         case .daily(let times):
             precondition(!times.isEmpty, "a daily schedule needs at least one time of day")
@@ -104,7 +103,7 @@ public struct Schedule: Hashable, Sendable {
         while true {
             let offset = Int64(timeZone.secondsFromGMT(for: start))
             let candidate = max(start, Date(timeIntervalSince1970: TimeInterval(wall - offset)))
-            guard let end = timeZone.nextDaylightSavingTimeTransition(after: start), end <= candidate else {
+            guard let end = timeZone.nextTransition(after: start), end <= candidate else {
                 return candidate
             }
             start = end

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 
 /// What happens to a partition once it is older than the retention period.
 public enum RetentionAction: Hashable, Sendable, CustomStringConvertible {
@@ -46,7 +47,7 @@ public struct TableSpec: Hashable, Sendable {
     /// Whether a default partition should exist.
     public var defaultPartition: Bool
     /// The zone in which boundaries of a `timestamptz` key fall (ignored for `timestamp` and `date` keys).
-    public var timeZone: TimeZone
+    public var timeZone: Zone
     public var enabled: Bool
     /// Who maintains the table.
     public var engine: EngineKind
@@ -63,7 +64,7 @@ public struct TableSpec: Hashable, Sendable {
     public init(
         parent: QualifiedName, column: String, interval: CalendarInterval, premake: Int = 4,
         retention: CalendarInterval? = nil, retentionAction: RetentionAction = .drop,
-        defaultPartition: Bool = true, timeZone: TimeZone = TimeZone(identifier: "UTC")!, enabled: Bool = true,
+        defaultPartition: Bool = true, timeZone: Zone = .utc, enabled: Bool = true,
         engine: EngineKind = .native, defaultRows: DefaultRowsPolicy = .refuse, infiniteTimePartitions: Bool = true,
         createFile: String? = nil, columnarAfter: CalendarInterval? = nil
     ) {

@@ -28,12 +28,12 @@ public final class Daemon: @unchecked Sendable {  // mutable state is touched on
         /// True when `--log-level` fixed the level: a reload then leaves it alone.
         public var logLevelFixed: Bool
         /// The zone of a schedule without `timezone`.
-        public var systemZone: TimeZone
+        public var systemZone: Zone
         public var clock: DaemonClock
 
         public init(
             configPath: String, environment: [String: String], logLevelFixed: Bool = false,
-            systemZone: TimeZone = .current, clock: DaemonClock = .system
+            systemZone: Zone = .system, clock: DaemonClock = .system
         ) {
             self.configPath = configPath
             self.environment = environment

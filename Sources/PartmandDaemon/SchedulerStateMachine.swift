@@ -3,6 +3,7 @@ import Logging
 import PartmandConfig
 import PartmandCore
 import PartmandEngine
+import PartmandTime
 
 /// Every decision of `partmand run`, as a state machine: each event is a `mutating func` that returns
 /// the actions the daemon's thin shell (`Daemon`) carries out (timers, sd_notify, passes, exit).
@@ -72,7 +73,7 @@ struct SchedulerStateMachine {
 
     private(set) var configuration: PartmandConfiguration
     private let configurationPath: String
-    private let systemZone: TimeZone
+    private let systemZone: Zone
     private let logLevelFixed: Bool
     private var logLevel: Logger.Level
     private var schedule: Schedule
@@ -89,7 +90,7 @@ struct SchedulerStateMachine {
     /// `systemZone` is the zone of a schedule without `timezone`; `logLevel` the level in force
     /// (fixed by `--log-level` when `logLevelFixed`); `seed` drives the jitter.
     init(
-        configuration: PartmandConfiguration, configurationPath: String, systemZone: TimeZone,
+        configuration: PartmandConfiguration, configurationPath: String, systemZone: Zone,
         logLevel: Logger.Level, logLevelFixed: Bool, seed: UInt64
     ) {
         self.configuration = configuration

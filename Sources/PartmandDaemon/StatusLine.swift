@@ -5,7 +5,7 @@ import PartmandTime
 /// The one-line STATUS= text shown by `systemctl status partmand`.
 enum StatusLine {
     /// e.g. `last pass 02:00 ok: 12 tables, 3 created, 1 retired; next 2026-11-28 02:00 CET`.
-    static func text(last: PassReport?, next: Date, retryAt: Date?, zone: TimeZone) -> String {
+    static func text(last: PassReport?, next: Date, retryAt: Date?, zone: Zone) -> String {
         var parts: [String] = []
         if let last {
             let when = hourMinute(last.startedAt, zone: zone)
@@ -31,12 +31,12 @@ enum StatusLine {
 
     /// `HH:mm` on the wall clock of `zone`. No `DateFormatter`: it would bring ICU's locale and zone-name
     /// data into memory for the daemon's whole life (BENCHMARKS.md, "The daemon at rest").
-    static func hourMinute(_ date: Date, zone: TimeZone) -> String {
+    static func hourMinute(_ date: Date, zone: Zone) -> String {
         WallClockText.hourMinute(seconds(date), offset: zone.secondsFromGMT(for: date))
     }
 
     /// `yyyy-MM-dd HH:mm xxx` on the wall clock of `zone`, e.g. `2026-11-28 02:00 +01:00`.
-    static func dateHourMinuteOffset(_ date: Date, zone: TimeZone) -> String {
+    static func dateHourMinuteOffset(_ date: Date, zone: Zone) -> String {
         WallClockText.dateHourMinuteOffset(seconds(date), offset: zone.secondsFromGMT(for: date))
     }
 

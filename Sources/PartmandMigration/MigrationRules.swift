@@ -362,6 +362,6 @@ public enum MigrationRules {
     /// wall-clock values are kept as UTC).
     private static func calendar(_ spec: TableSpec, keyType: PartitionKeyType) -> PartitionCalendar {
         PartitionCalendar(
-            interval: spec.interval, timeZone: keyType == .timestamptz ? spec.timeZone : TimeZone(identifier: "UTC")!)
+            interval: spec.interval, timeZone: keyType == .timestamptz ? spec.timeZone : .utc)
     }
 }

@@ -42,6 +42,14 @@ public struct CivilDate: Hashable, Sendable, Comparable {
         self.init(year: floorDiv(monthIndex, 12), month: floorMod(monthIndex, 12) + 1, day: 1)
     }
 
+    /// The same day `months` months later (earlier when negative), clamped to the end of shorter months
+    /// (2027-03-31 minus one month is 2027-02-28).
+    public func addingMonths(_ months: Int) -> CivilDate {
+        let first = CivilDate(monthIndex: monthIndex + months)
+        let length = CivilDate(monthIndex: first.monthIndex + 1).dayNumber - first.dayNumber
+        return CivilDate(year: first.year, month: first.month, day: min(day, length))
+    }
+
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
 }
 

@@ -36,10 +36,15 @@ public enum WallClockText {
     /// `Date.ISO8601FormatStyle(includingFractionalSeconds: true)`, whose `Calendar` would look up the
     /// system's time zone in ICU. Milliseconds are truncated towards the past, as that style does.
     public static func iso8601UTC(millisecondsSince1970 milliseconds: Int64) -> String {
-        let seconds = floorDiv(milliseconds, 1000)
-        let day = CivilDate(dayNumber: Int(floorDiv(seconds, 86_400)))
-        let secondOfDay = Int(floorMod(seconds, 86_400))
-        return "\(date(day))T\(hourMinuteSecond(ofDay: secondOfDay)).\(zeroPadded(floorMod(milliseconds, 1000), 3))Z"
+        let seconds = dateHourMinuteSecond(floorDiv(milliseconds, 1000), offset: 0, separator: "T")
+        return "\(seconds).\(zeroPadded(floorMod(milliseconds, 1000), 3))Z"
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss`, e.g. `2026-11-28 02:00:00`, the date and the time joined by `separator`.
+    public static func dateHourMinuteSecond(_ secondsSince1970: Int64, offset: Int, separator: String = " ") -> String {
+        let local = secondsSince1970 + Int64(offset)
+        let day = CivilDate(dayNumber: Int(floorDiv(local, 86_400)))
+        return "\(date(day))\(separator)\(hourMinuteSecond(ofDay: Int(floorMod(local, 86_400))))"
     }
 
     /// `HH:mm:ss` of a second of the day (0..<86400).

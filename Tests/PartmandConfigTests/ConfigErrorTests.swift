@@ -136,6 +136,12 @@ private let badConfigs: [BadConfig] = [
         "unknown table time zone", table + "    timezone: Europe/Pariss\n", at: 5, 15, key: "tables[0].timezone",
         "unknown time zone 'Europe/Pariss'"),
     BadConfig(
+        "a time zone name reaching outside the zone directory", table + "    timezone: ../../../etc/passwd\n", at: 5,
+        15, key: "tables[0].timezone", "unknown time zone '../../../etc/passwd'"),
+    BadConfig(
+        "a file in the zone directory that is no zone", table + "    timezone: zone.tab\n", at: 5, 15,
+        key: "tables[0].timezone", "unknown time zone 'zone.tab'"),
+    BadConfig(
         "retention shorter than the interval", table + "    retention: 2 weeks\n", at: 5, 16,
         key: "tables[0].retention",
         "2 weeks is shorter than one partition (1 month): partitions would be retired right after they end"

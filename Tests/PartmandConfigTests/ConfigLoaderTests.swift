@@ -1,6 +1,7 @@
 import Foundation
 import PartmandConfig
 import PartmandCore
+import PartmandTime
 import Testing
 
 @Suite("Loading valid configuration")
@@ -27,7 +28,7 @@ struct ConfigLoaderTests {
         #expect(table.retention == CalendarInterval(6, .month))
         #expect(table.retentionAction == .drop)
         #expect(table.defaultPartition)
-        #expect(table.timeZone.secondsFromGMT() == 0)
+        #expect(table.timeZone == .utc)
         #expect(table.enabled)
     }
 
@@ -55,7 +56,7 @@ struct ConfigLoaderTests {
         #expect(table.retention == nil)
         #expect(table.retentionAction == .drop)
         #expect(table.defaultPartition)
-        #expect(table.timeZone == TimeZone(identifier: "UTC"))
+        #expect(table.timeZone == .utc)
         #expect(table.enabled)
     }
 

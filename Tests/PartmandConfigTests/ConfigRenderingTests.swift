@@ -1,6 +1,7 @@
 import Foundation
 import PartmandConfig
 import PartmandCore
+import PartmandTime
 import Testing
 
 @Suite("Rendering the effective configuration")
@@ -83,7 +84,7 @@ struct ConfigRenderingTests {
         #expect(reparsed.schedule.retryAfter == original.schedule.retryAfter)
         #expect(reparsed.metrics == original.metrics)
         // Without a zone the system zone applies; the rendering spells it out.
-        #expect(reparsed.schedule.timeZone == (original.schedule.timeZone ?? TimeZone.current))
+        #expect(reparsed.schedule.timeZone == (original.schedule.timeZone ?? Zone.system))
 
         // Rendering is stable: a second round gives the same text, but for the source line and the
         // note that the zone was not configured.

@@ -50,7 +50,7 @@ struct CalendarUnitTests {
         #expect(weekly.boundary(ofSlot: 0) == instant(1970, 1, 5))
 
         var gregorian = Calendar(identifier: .gregorian)
-        gregorian.timeZone = utcZone
+        gregorian.timeZone = foundationZone("UTC")
         for slot in stride(from: -3000, through: 3000, by: 97) {
             #expect(gregorian.component(.weekday, from: weekly.boundary(ofSlot: slot)) == 2, "slot \(slot)")
         }
@@ -78,7 +78,7 @@ struct CalendarUnitTests {
         #expect(slotRange(quarterly, instant(2027, 4, 1)) == range(instant(2027, 4, 1), instant(2027, 7, 1)))
         #expect(slotRange(quarterly, instant(2027, 8, 15)) == range(instant(2027, 7, 1), instant(2027, 10, 1)))
         var gregorian = Calendar(identifier: .gregorian)
-        gregorian.timeZone = utcZone
+        gregorian.timeZone = foundationZone("UTC")
         for slot in 8000..<8200 {
             let start = gregorian.dateComponents([.month, .day, .hour], from: quarterly.boundary(ofSlot: slot))
             #expect([1, 4, 7, 10].contains(start.month!) && start.day == 1 && start.hour == 0, "slot \(slot)")
@@ -299,13 +299,13 @@ struct InstantMinusTests {
 
 @Suite("PartitionCalendar: UTC by arithmetic")
 struct UTCArithmeticTests {
-    /// UTC calendars compute dates and midnights by arithmetic; a zone that is UTC under another name
-    /// goes through Foundation's calendar. They must agree everywhere, before 1970 included.
+    /// UTC needs no file; a zone that is UTC under another name is read from the tz database. They must
+    /// agree everywhere, before 1970 included.
     @Test(arguments: ["1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months", "1 year"])
     func agreesWithFoundation(interval: String) throws {
         let parsed = try #require(CalendarInterval(parsing: interval))
-        let arithmetic = PartitionCalendar(interval: parsed, timeZone: TimeZone(identifier: "UTC")!)
-        let foundation = PartitionCalendar(interval: parsed, timeZone: TimeZone(identifier: "Etc/GMT+0")!)
+        let arithmetic = PartitionCalendar(interval: parsed, timeZone: .utc)
+        let foundation = PartitionCalendar(interval: parsed, timeZone: zone("Etc/GMT+0"))
         var generator = SplitMix64(seed: 1970)
         for _ in 0..<2000 {
             let instant = Date(timeIntervalSince1970: Double(Int64(generator.next() % 10_000_000_000) - 4_000_000_000))
@@ -313,5 +313,44 @@ struct UTCArithmeticTests {
             #expect(arithmetic.slot(containing: instant) == slot, "\(instant)")
             #expect(arithmetic.boundary(ofSlot: slot) == foundation.boundary(ofSlot: slot), "slot \(slot)")
         }
+    }
+}
+
+@Suite("PartitionCalendar: the same as Foundation's Calendar")
+struct FoundationCalendarTests {
+    /// Zones with DST changes at 02:00 and 03:00, at midnight (Sao Paulo, Santiago, Havana; Asia/Beirut
+    /// at 00:00 back to 23:00), half-hour DST (Lord Howe). Not Pacific/Apia: across its skipped
+    /// 2011-12-30 Foundation moves back 14 × 24 hours for two weeks, one wall-clock day too far.
+    static let zones = [
+        "Europe/Paris", "America/New_York", "America/Sao_Paulo", "America/Santiago", "America/Havana",
+        "Asia/Beirut", "Australia/Lord_Howe", "Asia/Kolkata",
+    ]
+
+    @Test("local midnights, and dates moved back by days and months", arguments: zones)
+    func sameAsCalendar(name: String) {
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = foundationZone(name)
+        let daily = calendar("1 day", name)
+        var generator = SplitMix64(seed: UInt64(name.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
+        var mismatches: [String] = []
+        for _ in 0..<3000 {
+            // 1971 .. 2099, on whole seconds.
+            let instant = Date(timeIntervalSince1970: Double(Int64(generator.next() % 4_070_000_000) + 40_000_000))
+            let slot = daily.slot(containing: instant)
+            let start = gregorian.startOfDay(for: instant)
+            if daily.boundary(ofSlot: slot) != start {
+                mismatches.append("start of the day of \(instant): \(daily.boundary(ofSlot: slot)) != \(start)")
+            }
+            for (period, component, value) in [
+                (CalendarInterval(1, .day), Calendar.Component.day, -1), (CalendarInterval(2, .week), .day, -14),
+                (CalendarInterval(1, .month), .month, -1), (CalendarInterval(6, .month), .month, -6),
+                (CalendarInterval(1, .year), .year, -1),
+            ] {
+                let expected = gregorian.date(byAdding: component, value: value, to: instant)!
+                let got = daily.instant(instant, minus: period)
+                if got != expected { mismatches.append("\(instant) minus \(period): \(got) != \(expected)") }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count): \(mismatches.prefix(5))")
     }
 }

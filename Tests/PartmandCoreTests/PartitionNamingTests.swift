@@ -19,7 +19,7 @@ struct PartitionNamingTests {
                 == "webhook_events_p20261123")
         #expect(
             newChildName(
-                parent: "t", lowerBound: iso("0999-01-01T00:00:00Z"), calendar: calendar("yearly"))
+                parent: "t", lowerBound: calendar("yearly").boundary(ofSlot: 999), calendar: calendar("yearly"))
                 == "t_p09990101")
     }
 

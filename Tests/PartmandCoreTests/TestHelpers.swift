@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 import Testing
 
 @testable import PartmandCore
@@ -6,12 +7,18 @@ import Testing
 // MARK: - Instants and zones
 
 /// A time zone that must exist in the system's tz database.
-func zone(_ identifier: String) -> TimeZone {
+func zone(_ identifier: String) -> Zone {
+    guard let zone = Zone(identifier: identifier) else { fatalError("unknown time zone \(identifier)") }
+    return zone
+}
+
+/// The same zone in Foundation (ICU's copy of the tz database), for oracles.
+func foundationZone(_ identifier: String) -> TimeZone {
     guard let zone = TimeZone(identifier: identifier) else { fatalError("unknown time zone \(identifier)") }
     return zone
 }
 
-let utcZone = zone("UTC")
+let utcZone = Zone.utc
 
 /// The instant at the given wall-clock time in `timeZone` (UTC by default).
 func instant(
@@ -19,7 +26,7 @@ func instant(
     in timeZone: String = "UTC"
 ) -> Date {
     var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = zone(timeZone)
+    calendar.timeZone = foundationZone(timeZone)
     let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     guard let date = calendar.date(from: components) else { fatalError("invalid date \(components)") }
     return date

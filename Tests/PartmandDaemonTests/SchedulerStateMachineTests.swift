@@ -30,7 +30,7 @@ struct SchedulerStateMachineTests {
 
     static func machine(_ configuration: PartmandConfiguration, logLevelFixed: Bool = false) -> SchedulerStateMachine {
         SchedulerStateMachine(
-            configuration: configuration, configurationPath: "test.yaml", systemZone: TimeZone(identifier: "UTC")!,
+            configuration: configuration, configurationPath: "test.yaml", systemZone: .utc,
             logLevel: .info, logLevelFixed: logLevelFixed, seed: 42)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PartmandEngine
+import PartmandTime
 import Testing
 
 @testable import PartmandCore
@@ -7,8 +8,8 @@ import Testing
 
 @Suite("StatusLine")
 struct StatusLineTests {
-    let utc = TimeZone(identifier: "UTC")!
-    let paris = TimeZone(identifier: "Europe/Paris")!
+    let utc = Zone.utc
+    let paris = Zone(identifier: "Europe/Paris")!
     /// 2026-11-27 02:00:00 UTC.
     let started = Date(timeIntervalSince1970: 1_795_744_800)
     /// 2026-11-28 02:00:00 UTC.

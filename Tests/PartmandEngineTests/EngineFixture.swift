@@ -4,6 +4,7 @@ import PartmandCore
 import PartmandEngine
 import PartmandPostgres
 import PartmandTestSupport
+import PartmandTime
 import Testing
 
 /// A test schema plus an engine pointed at the test server.
@@ -51,7 +52,7 @@ final class EngineFixture: Sendable {
             parent: QualifiedName(schema: schema.name, name: table), column: column,
             interval: CalendarInterval(parsing: interval)!, premake: premake,
             retention: retention.map { CalendarInterval(parsing: $0)! }, retentionAction: action,
-            defaultPartition: defaultPartition, timeZone: TimeZone(identifier: timeZone)!)
+            defaultPartition: defaultPartition, timeZone: Zone(identifier: timeZone)!)
     }
 
     /// Runs a pass at `now` (ISO-8601), retiring at the simulated `now`.

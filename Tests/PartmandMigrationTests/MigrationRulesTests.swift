@@ -1,11 +1,10 @@
 import Foundation
 import PartmandCore
 import PartmandMigration
+import PartmandTime
 import Testing
 
 // MARK: - Helpers
-
-private let utc = TimeZone(identifier: "UTC")!
 
 /// Parses `2026-11-26T02:00:00Z`.
 private func iso(_ text: String) -> Date {
@@ -19,7 +18,7 @@ private func spec(
     TableSpec(
         parent: QualifiedName(schema: "public", name: table), column: column,
         interval: CalendarInterval(parsing: interval)!, premake: premake, defaultPartition: defaultPartition,
-        timeZone: TimeZone(identifier: timeZone)!)
+        timeZone: Zone(identifier: timeZone)!)
 }
 
 /// A plain table with nothing in the way: a `NOT NULL timestamptz` column, rows up to a day before now.

@@ -1,9 +1,9 @@
 import Foundation
 
 extension DateFormatter {
-    /// A formatter writing `pattern` (e.g. `yyyy-MM-dd HH:mm xxx`) on the wall clock of `zone`, in the
+    /// The oracle of `WallClockText`'s tests: a formatter writing `pattern` (e.g. `yyyy-MM-dd HH:mm xxx`) on the wall clock of `zone`, in the
     /// POSIX locale, so the output never depends on the user's locale settings.
-    public static func fixed(_ pattern: String, in zone: TimeZone) -> DateFormatter {
+    static func fixed(_ pattern: String, in zone: TimeZone) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone

@@ -32,6 +32,13 @@ struct Fingerprint: Sendable, Equatable {
     /// The recorded retirements' partition OIDs; nil when the ledger did not exist at the read.
     var retirements: String?
 
+    /// The ingredients joined by `|` (the ledger's only when covered), as `CatalogReader.stillHoldsCondition`
+    /// builds them on the server.
+    var text: String {
+        ([parentVersion, attributeVersions, partitionVersions] + (retirements.map { [$0] } ?? [])).joined(
+            separator: "|")
+    }
+
     /// The ledger ingredient for these partition OIDs.
     static func retirements(_ oids: [UInt32]) -> String {
         oids.sorted().map(String.init).joined(separator: ",")
@@ -194,42 +201,50 @@ public enum CatalogReader {
         }
     }
 
-    /// The partitions (the default one aside) of the parent whose OID is `oid`, in bound order.
-    static func partitions(of oid: UInt32, on connection: PostgresConnection) throws(PostgresError)
-        -> [ExistingPartition]
+    /// The names of the partitions of the parent whose OID is `oid` (the default one included), without
+    /// their bounds: one cheap query, for what changed after someone else's DDL.
+    static func partitionNames(of oid: UInt32, on connection: PostgresConnection) throws(PostgresError)
+        -> Set<QualifiedName>
     {
-        (try readPartitions(of: [oid], on: connection)[oid] ?? []).filter { !$0.isDefault }
-            .map {
-                ExistingPartition(
-                    name: $0.name, range: $0.range, detachPending: $0.detachPending, accessMethod: $0.accessMethod)
-            }
-            .sorted { $0.range.lower < $1.range.lower }
+        let rows = try connection.query(
+            """
+            SELECT n.nspname::text AS schema, c.relname::text AS name
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE i.inhparent = $1::oid
+            """,
+            [.text(String(oid))], purpose: "read partition names", prepared: true
+        ).rows
+        var names: Set<QualifiedName> = []
+        for row in rows { names.insert(QualifiedName(schema: try row.string("schema"), name: try row.string("name"))) }
+        return names
     }
 
     /// Whether `catalog` still describes its table: its fingerprint, read again (one query), is unchanged.
     static func stillHolds(_ catalog: TableCatalog, on connection: PostgresConnection) throws(PostgresError) -> Bool {
-        let coversLedger = catalog.fingerprint.retirements != nil
+        try connection.query(
+            "SELECT \(stillHoldsCondition(catalog, oid: "$1", expected: "$2")) AS holds",
+            [.text(String(catalog.oid)), .text(catalog.fingerprint.text)],
+            purpose: "fingerprint \(catalog.snapshot.parent)", prepared: true
+        ).rows[0].bool("holds")
+    }
+
+    /// An SQL condition, true when `catalog` still describes its table: the fingerprint of the table whose
+    /// OID is the parameter `oid`, read again, equals the parameter `expected` (`Fingerprint.text`).
+    static func stillHoldsCondition(_ catalog: TableCatalog, oid: String, expected: String) -> String {
         let retirements =
-            coversLedger
-            ? "(SELECT string_agg(r.partition_oid::text, ',' ORDER BY r.partition_oid)"
-                + " FROM \(RetirementLedger.table.sql) r WHERE r.parent_oid = $1::oid)" : "NULL::text"
-        let row = try connection.query(
+            catalog.fingerprint.retirements == nil
+            ? "NULL::text"
+            : "coalesce((SELECT string_agg(r.partition_oid::text, ',' ORDER BY r.partition_oid)"
+                + " FROM \(RetirementLedger.table.sql) r WHERE r.parent_oid = \(oid)::oid), '')"
+        return """
+            concat_ws('|', coalesce((SELECT c.xmin::text FROM pg_class c WHERE c.oid = \(oid)::oid), ''),
+                      coalesce((SELECT string_agg(a.xmin::text, ',' ORDER BY a.attnum)
+                                FROM pg_attribute a WHERE a.attrelid = \(oid)::oid AND a.attnum > 0), ''),
+                      coalesce((SELECT string_agg(\(partitionVersion), ',' ORDER BY i.inhrelid)
+                                FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                                WHERE i.inhparent = \(oid)::oid), ''),
+                      \(retirements)) = \(expected)
             """
-            SELECT (SELECT c.xmin::text FROM pg_class c WHERE c.oid = $1::oid) AS version,
-                   (SELECT string_agg(a.xmin::text, ',' ORDER BY a.attnum)
-                    FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0) AS attribute_versions,
-                   (SELECT string_agg(\(partitionVersion), ',' ORDER BY i.inhrelid)
-                    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                    WHERE i.inhparent = $1::oid) AS partition_versions,
-                   \(retirements) AS retirements
-            """,
-            [.text(String(catalog.oid))], purpose: "fingerprint \(catalog.snapshot.parent)"
-        ).rows[0]
-        let now = Fingerprint(
-            parentVersion: row["version"] ?? "", attributeVersions: row["attribute_versions"] ?? "",
-            partitionVersions: row["partition_versions"] ?? "",
-            retirements: coversLedger ? (row["retirements"] ?? "") : nil)
-        return now == catalog.fingerprint
     }
 
     /// A partition's row version for the fingerprint (over `pg_inherits i` and the partition's `pg_class c`).

@@ -66,7 +66,7 @@ public struct TableLock {
                 .text(String(keyClass)), .text(argument), .text(holderPrefix),
                 timeouts.map { .text($0.lock.settingText) }, timeouts.map { .text($0.statement.settingText) },
             ],
-            purpose: "lock table \(argument)"
+            purpose: "lock table \(argument)", prepared: true
         ).rows[0]
         guard let oid = try row.optionalInt64("oid") else { return .missing }
         guard try row.bool("locked") else { return .busy }
@@ -88,7 +88,7 @@ public struct TableLock {
             [
                 .text(String(key)), .text(previous.applicationName), .text(previous.lockTimeout),
                 .text(previous.statementTimeout),
-            ], purpose: "unlock table")
+            ], purpose: "unlock table", prepared: true)
     }
 
     /// Who holds the locks of the tables `names`, by name (tables that do not exist are left out).

@@ -19,6 +19,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// The libpq connection; nil once closed.
     private var handle: OpaquePointer?
     private let cancelHandle: CancelHandle
+    /// The statements this session has prepared (`query(…, prepared: true)`), by SQL text.
+    private var preparedNames: [String: String] = [:]
+    /// How many statements this session has prepared, to name the next one.
+    private var preparedCount = 0
     /// Notices received during the current statement, filled by the notice receiver.
     var pendingNotices: [PostgresNotice] = []
 
@@ -89,10 +93,15 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one statement with parameters `$1`, `$2`… sent separately in text format
     /// (`PQexecParams`). `purpose` describes the statement in errors and logs.
+    ///
+    /// With `prepared`, the statement is prepared once per session (`PQprepare`) and then only executed
+    /// (`PQexecPrepared`), so the server parses it once and, after a few runs, stops planning it: for the
+    /// statements sent once per table of a pass. A statement the session lost (`DISCARD ALL`) is
+    /// prepared again.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue?] = [], purpose: String) throws(PostgresError)
-        -> QueryResult
-    {
+    public func query(
+        _ sql: String, _ parameters: [PostgresValue?] = [], purpose: String, prepared: Bool = false
+    ) throws(PostgresError) -> QueryResult {
         if let position = parameters.firstIndex(where: { $0?.text.utf8.contains(0) ?? false }) {
             // libpq would silently cut the value at the NUL byte; the server refuses NUL in text.
             throw PostgresError(
@@ -102,9 +111,40 @@ public final class PostgresConnection: @unchecked Sendable {
                 purpose: purpose
             )
         }
+        guard prepared else {
+            return try run(purpose: purpose) { handle in
+                Self.withCStringArray(parameters.map { $0?.text }) { values in
+                    PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+            }
+        }
+        do {
+            return try executePrepared(sql, parameters, purpose: purpose)
+        } catch  where error.sqlState == Self.undefinedPreparedStatement {
+            preparedNames[sql] = nil
+            return try executePrepared(sql, parameters, purpose: purpose)
+        }
+    }
+
+    /// SQLSTATE 26000, invalid_sql_statement_name: the session has no prepared statement of that name.
+    private static let undefinedPreparedStatement = "26000"
+
+    /// Prepares `sql` unless this session already has, then executes it with `parameters`.
+    private func executePrepared(_ sql: String, _ parameters: [PostgresValue?], purpose: String)
+        throws(PostgresError) -> QueryResult
+    {
+        let name: String
+        if let known = preparedNames[sql] {
+            name = known
+        } else {
+            preparedCount += 1
+            name = "partmand_\(preparedCount)"
+            try run(purpose: purpose) { handle in PQprepare(handle, name, sql, Int32(parameters.count), nil) }
+            preparedNames[sql] = name
+        }
         return try run(purpose: purpose) { handle in
             Self.withCStringArray(parameters.map { $0?.text }) { values in
-                PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
             }
         }
     }

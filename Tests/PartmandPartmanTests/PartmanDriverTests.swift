@@ -182,6 +182,35 @@ extension PartmanSuites {
                 "\(plan.tables[1].errors)")
         }
 
+        /// The pass's first read of a set is used under its lock only while the set's catalog is unchanged:
+        /// the check and pg_partman's call go as one statement, so a change in between must make partmand
+        /// read the set again before calling (here: its furthest partition dropped, which pg_partman makes
+        /// again and the report must count as created).
+        @Test("a set changed after the pass's first read is read again under its lock before pg_partman runs")
+        func changedAfterTheSurvey() throws {
+            let fixture = try PartmanFixture("pmchg")
+            try fixture.register("first", premake: 2)
+            try fixture.register("second", premake: 2)
+            try fixture.insertNow("first", "second")
+            let furthest = try #require(try fixture.children("second").last)
+            let schema = fixture.schema
+            let report = fixture.engine.runPass(
+                [fixture.spec("first"), fixture.spec("second")], now: Date(), clock: .system,
+                first: [fixture.spec("first").parent],
+                tableFinished: { table in
+                    guard table.table.name == "first" else { return }
+                    _ = try? schema.run("DROP TABLE \(schema.qualified(furthest))")
+                })
+            let second = try #require(report.tables.first { $0.table.name == "second" })
+            #expect(second.status == .ok, "\(second.summary)")
+            #expect(second.created.map(\.name) == [furthest], "\(second.summary)")
+            #expect(try fixture.children("second").last == furthest)
+
+            // A set unchanged since the first read: pg_partman runs with it, nothing to report.
+            let again = fixture.pass([fixture.spec("second")])
+            #expect(again.tables[0].status == .ok && again.tables[0].created.isEmpty, "\(again.tables[0].summary)")
+        }
+
         @Test("tables: all maintains every part_config set with automatic maintenance on")
         func allSets() throws {
             let fixture = try PartmanFixture("pmall", partman: PartmanOptions(tables: .all))

@@ -30,6 +30,15 @@ struct PartmanDriver {
         var movable: DefaultRows?
         /// now − retention, when the set has a retention.
         var cutoff: Date?
+
+        /// Whether partmand has work to do before pg_partman's call under `defaultRows`: default-partition
+        /// rows to move, or rows blocking pg_partman's ATTACH to refuse on.
+        func needsWorkFirst(_ defaultRows: DefaultRowsPolicy) -> Bool {
+            switch defaultRows {
+            case .refuse: blocking != nil
+            case .move: (movable?.count ?? 0) > 0
+            }
+        }
     }
 
     /// Reads the set's part_config row and catalog and computes the findings (premake shortfall, retention
@@ -166,9 +175,17 @@ struct PartmanDriver {
             isRetryable: Self.isRetryable)
         runner.sessionTimeouts = true  // set with the table's lock (TableLock.acquire)
         runner.tally = tally
+        // When the pass's first read leaves nothing to do before pg_partman's call, the check that it still
+        // holds and the call go as one statement.
+        var maintenance: QueryResult?
+        if let surveyed, !surveyed.needsWorkFirst(spec.defaultRows), !stop.isStopped {
+            maintenance = try runMaintenance(surveyed, unlessChangedSince: surveyed.catalog, runner: runner)
+        }
         // Reading the default partition needs a lock too: under lock_timeout, like everything else.
         let inspection: Inspection
-        if let surveyed, try CatalogReader.stillHolds(surveyed.catalog, on: connection) {
+        if let surveyed,
+            try maintenance != nil || CatalogReader.stillHolds(surveyed.catalog, on: connection)
+        {
             inspection = surveyed
         } else {
             inspection = try runner.inTransaction("inspect pg_partman set \(spec.parent)") {
@@ -195,20 +212,18 @@ struct PartmanDriver {
             report.created += created
             report.rowsMoved += moved
         }
-        if stop.isStopped {
-            report.status = .skipped("shutting down")
-            return
+        let result: QueryResult
+        if let maintenance {
+            result = maintenance
+        } else {
+            if stop.isStopped {
+                report.status = .skipped("shutting down")
+                return
+            }
+            result = try runMaintenance(inspection, unlessChangedSince: nil, runner: runner)!
         }
 
         let before = snapshot.partitions
-        // One statement, its own transaction, under the session's timeouts (set with the lock).
-        let result = try runner.withRetries("pg_partman run_maintenance for \(spec.parent)") {
-            try connection.query(
-                "SELECT \(partman.function("run_maintenance"))(p_parent_table => $1, p_analyze => false,"
-                    + " p_jobmon => $2::boolean)",
-                [.text(inspection.set.parentTable), .text(jobmon ? "true" : "false")],
-                purpose: "run pg_partman maintenance for \(spec.parent)")
-        }
         for notice in result.notices {
             let text = notice.message + (notice.detail.map { " (\($0))" } ?? "")
             report.notices.append(text)
@@ -218,12 +233,11 @@ struct PartmanDriver {
             }
         }
 
-        // What pg_partman made and retired: the partitions read again (one query); pg_partman moves no
+        // What pg_partman made and retired: the partitions' names read again (one query); pg_partman moves no
         // default-partition rows, so those are counted again only when partmand moved some.
-        let after = try CatalogReader.partitions(of: inspection.catalog.oid, on: connection)
-        let beforeNames = Set(before.map(\.name))
-        let afterNames = Set(after.map(\.name))
-        report.created += after.filter { !beforeNames.contains($0.name) }.map(\.name)
+        let afterNames = try CatalogReader.partitionNames(of: inspection.catalog.oid, on: connection)
+        let beforeNames = Set(before.map(\.name)).union(snapshot.defaultPartition.map { [$0] } ?? [])
+        report.created += afterNames.subtracting(beforeNames).sorted { $0.name < $1.name }
             .filter { !report.created.contains($0) }
         report.retired += before.filter { !afterNames.contains($0.name) }.map {
             RetiredPartition(
@@ -238,6 +252,32 @@ struct PartmanDriver {
             report.defaultRowsLeft = rows
             logger.warning("\(Finding.defaultRows(rows)); they stay in the default partition")
         }
+    }
+
+    /// Calls pg_partman's `run_maintenance` for the set: one statement, its own transaction, under the
+    /// session's timeouts (set with the lock), retried on lock timeouts. With `catalog`, only if that read
+    /// of the set still holds, checked in the same statement; nil when it did not (nothing was called).
+    private func runMaintenance(
+        _ inspection: Inspection, unlessChangedSince catalog: TableCatalog?, runner: TransactionRunner
+    ) throws -> QueryResult? {
+        let call =
+            "\(partman.function("run_maintenance"))(p_parent_table => $1, p_analyze => false, p_jobmon => $2::boolean)"
+        var parameters: [PostgresValue?] = [.text(inspection.set.parentTable), .text(jobmon ? "true" : "false")]
+        var sql = "SELECT true AS holds, \(call)"
+        if let catalog {
+            // OFFSET 0 keeps the check a subquery of its own, evaluated once.
+            sql = """
+                SELECT f.holds, CASE WHEN f.holds THEN \(call) END
+                FROM (SELECT \(CatalogReader.stillHoldsCondition(catalog, oid: "$3", expected: "$4")) AS holds OFFSET 0) f
+                """
+            parameters += [.text(String(catalog.oid)), .text(catalog.fingerprint.text)]
+        }
+        let result = try runner.withRetries("pg_partman run_maintenance for \(inspection.set.parentTable)") {
+            try connection.query(
+                sql, parameters, purpose: "run pg_partman maintenance for \(inspection.set.parentTable)",
+                prepared: true)
+        }
+        return try result.rows[0].bool("holds") ? result : nil
     }
 
     /// pg_partman 4.x re-raises every error as P0001 with the original message: lock timeouts and deadlocks

@@ -201,24 +201,6 @@ public enum CatalogReader {
         }
     }
 
-    /// The names of the partitions of the parent whose OID is `oid` (the default one included), without
-    /// their bounds: one cheap query, for what changed after someone else's DDL.
-    static func partitionNames(of oid: UInt32, on connection: PostgresConnection) throws(PostgresError)
-        -> Set<QualifiedName>
-    {
-        let rows = try connection.query(
-            """
-            SELECT n.nspname::text AS schema, c.relname::text AS name
-            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE i.inhparent = $1::oid
-            """,
-            [.text(String(oid))], purpose: "read partition names", prepared: true
-        ).rows
-        var names: Set<QualifiedName> = []
-        for row in rows { names.insert(QualifiedName(schema: try row.string("schema"), name: try row.string("name"))) }
-        return names
-    }
-
     /// Whether `catalog` still describes its table: its fingerprint, read again (one query), is unchanged.
     static func stillHolds(_ catalog: TableCatalog, on connection: PostgresConnection) throws(PostgresError) -> Bool {
         try connection.query(

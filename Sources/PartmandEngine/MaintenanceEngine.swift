@@ -399,7 +399,7 @@ public final class MaintenanceEngine: Sendable {
                     let driver = PartmanDriver(
                         connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
                         stop: stopSignal, now: now, logger: logger, tally: tally)
-                    try driver.maintain(spec, surveyed: surveyedSet, report: &report)
+                    try driver.maintain(spec, surveyed: surveyedSet, lock: lock, report: &report)
                 }
             }
         } catch let error as TableError {

@@ -5,7 +5,7 @@ import PartmandPostgres
 /// partmand's per-table session advisory lock: keys ('part', parent OID). Whoever holds it marks its
 /// session's `application_name` with the moment it took the lock, so `plan`, `health` and a skipped
 /// pass can tell who holds a table, and for how long.
-public struct TableLock {
+public final class TableLock {
     /// The first key of the two-part lock ('part'); the second is the parent's OID.
     static let keyClass: Int64 = 0x7061_7274
     /// The prefix of a holding session's `application_name`: `partmand: table lock since <instant>`.
@@ -15,6 +15,13 @@ public struct TableLock {
     /// The session's `application_name`, `lock_timeout` and `statement_timeout` before the lock was
     /// taken, given back by `release`.
     private let previous: (applicationName: String, lockTimeout: String, statementTimeout: String)
+    /// Set by the first `release`: later ones do nothing.
+    private var released = false
+
+    private init(key: Int64, previous: (applicationName: String, lockTimeout: String, statementTimeout: String)) {
+        self.key = key
+        self.previous = previous
+    }
 
     /// What `acquire` found.
     enum Acquisition {
@@ -77,18 +84,56 @@ public struct TableLock {
     }
 
     /// Releases the lock and gives the session its own `application_name`, `lock_timeout` and
-    /// `statement_timeout` back.
+    /// `statement_timeout` back. Does nothing once released.
     public func release(on connection: PostgresConnection) {
-        guard connection.isOpen else { return }
+        guard !released, connection.isOpen else { return }
+        released = true
         _ = try? connection.query(
+            "SELECT \(Self.unlock)", unlockParameters, purpose: "unlock table", prepared: true)
+    }
+
+    /// `release`, reading in the same statement (one round trip) the names of the partitions of the table
+    /// whose OID is `oid`, as they are after what ran under the lock. When it fails, the lock counts as
+    /// held still: a later `release` unlocks (or finds it unlocked already).
+    func release(on connection: PostgresConnection, readingPartitionNamesOf oid: UInt32) throws(PostgresError)
+        -> Set<QualifiedName>
+    {
+        precondition(!released, "the table lock was released already")
+        let json = try connection.query(
             """
-            SELECT pg_advisory_unlock($1::int8), set_config('application_name', $2, false),
-                   set_config('lock_timeout', $3, false), set_config('statement_timeout', $4, false)
+            SELECT \(Self.unlock),
+                   (SELECT json_agg(json_build_array(n.nspname, c.relname))
+                    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                    JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE i.inhparent = $5::oid) AS partitions
             """,
-            [
-                .text(String(key)), .text(previous.applicationName), .text(previous.lockTimeout),
-                .text(previous.statementTimeout),
-            ], purpose: "unlock table", prepared: true)
+            unlockParameters + [.text(String(oid))], purpose: "unlock table and read its partition names",
+            prepared: true
+        ).rows[0]["partitions"]
+        released = true
+        guard let json else { return [] }
+        do {
+            let pairs = try JSONDecoder().decode([[String]].self, from: Data(json.utf8))
+            return Set(pairs.compactMap { $0.count == 2 ? QualifiedName(schema: $0[0], name: $0[1]) : nil })
+        } catch {
+            throw PostgresError(
+                kind: .decoding, message: "unreadable partition names from the server: \(error)",
+                purpose: "unlock table and read its partition names")
+        }
+    }
+
+    /// The unlock and the settings given back, as the select list of a statement with parameters $1–$4
+    /// (`unlockParameters`).
+    private static let unlock = """
+        pg_advisory_unlock($1::int8) AS unlocked, set_config('application_name', $2, false) AS app,
+               set_config('lock_timeout', $3, false) AS lt, set_config('statement_timeout', $4, false) AS st
+        """
+
+    private var unlockParameters: [PostgresValue?] {
+        [
+            .text(String(key)), .text(previous.applicationName), .text(previous.lockTimeout),
+            .text(previous.statementTimeout),
+        ]
     }
 
     /// Who holds the locks of the tables `names`, by name (tables that do not exist are left out).

@@ -166,9 +166,10 @@ struct PartmanDriver {
         return spans
     }
 
-    /// Maintains the set; fills `report`. Errors thrown are the set's failure.
+    /// Maintains the set under `lock` (taken by the caller, which releases it if this throws); releases
+    /// it at the end. Fills `report`; errors thrown are the set's failure.
     /// `surveyed`: the pass's first read of the set, used when it still holds under the lock.
-    func maintain(_ spec: TableSpec, surveyed: Inspection? = nil, report: inout TableReport) throws {
+    func maintain(_ spec: TableSpec, surveyed: Inspection? = nil, lock: TableLock, report: inout TableReport) throws {
         report.engine = .pgPartman
         var runner = TransactionRunner(
             connection: connection, settings: settings, stop: stop, logger: logger,
@@ -233,9 +234,14 @@ struct PartmanDriver {
             }
         }
 
-        // What pg_partman made and retired: the partitions' names read again (one query); pg_partman moves no
-        // default-partition rows, so those are counted again only when partmand moved some.
-        let afterNames = try CatalogReader.partitionNames(of: inspection.catalog.oid, on: connection)
+        // pg_partman moves no default-partition rows, so those are counted again (under the lock's
+        // timeouts) only when partmand moved some.
+        var left = snapshot.defaultRows
+        if report.rowsMoved > 0, let defaultPartition = snapshot.defaultPartition {
+            left = try CatalogReader.defaultRows(in: defaultPartition, key: snapshot.keyColumn, on: connection)
+        }
+        // What pg_partman made and retired: the partitions' names read again, with the unlock.
+        let afterNames = try lock.release(on: connection, readingPartitionNamesOf: inspection.catalog.oid)
         let beforeNames = Set(before.map(\.name)).union(snapshot.defaultPartition.map { [$0] } ?? [])
         report.created += afterNames.subtracting(beforeNames).sorted { $0.name < $1.name }
             .filter { !report.created.contains($0) }
@@ -243,10 +249,6 @@ struct PartmanDriver {
             RetiredPartition(
                 name: $0.name, range: $0.range, action: inspection.set.retentionKeepTable ? .detach : .drop,
                 finishPendingDetach: false)
-        }
-        var left = snapshot.defaultRows
-        if report.rowsMoved > 0, let defaultPartition = snapshot.defaultPartition {
-            left = try CatalogReader.defaultRows(in: defaultPartition, key: snapshot.keyColumn, on: connection)
         }
         if let rows = left, rows.count > 0 {
             report.defaultRowsLeft = rows

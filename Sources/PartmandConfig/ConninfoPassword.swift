@@ -7,11 +7,13 @@ enum ConninfoPassword {
 
     static func holdsPassword(_ conninfo: String) -> Bool {
         if isURL(conninfo) { return urlHoldsPassword(conninfo) }
-        guard let pairs = keywordPairs(conninfo) else { return conninfo.lowercased().contains("password") }
+        // Characters and firstRange(of:): Foundation's contains(String) would search through CoreFoundation.
+        guard let pairs = keywordPairs(conninfo) else { return conninfo.lowercased().firstRange(of: "password") != nil }
         return pairs.contains { key, value in
             // libpq reads a dbname holding "=" or a URL as a connection string of its own.
             key == "dbname"
-                ? (value.contains("=") || isURL(value)) && holdsPassword(value) : keys.contains(key) && !value.isEmpty
+                ? (value.contains("=" as Character) || isURL(value)) && holdsPassword(value)
+                : keys.contains(key) && !value.isEmpty
         }
     }
 

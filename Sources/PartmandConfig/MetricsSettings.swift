@@ -32,14 +32,14 @@ public enum ListenAddress: Sendable, Hashable, CustomStringConvertible {
             let rest = text[text.index(after: close)...]
             guard rest.hasPrefix(":") else { return .failure(.init("expected :PORT after ]")) }
             portText = rest.dropFirst()
-            guard host.contains(":") else { return .failure(.init("[…] holds an IPv6 address only")) }
+            guard host.contains(":" as Character) else { return .failure(.init("[…] holds an IPv6 address only")) }
         } else {
             guard let colon = text.lastIndex(of: ":") else {
                 return .failure(.init("expected HOST:PORT, [IPv6]:PORT or an absolute socket path"))
             }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
-            guard !host.contains(":") else {
+            guard !host.contains(":" as Character) else {
                 return .failure(.init("write an IPv6 address in brackets: [\(host)]:\(portText)"))
             }
         }
@@ -54,7 +54,7 @@ public enum ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// As written in the configuration: `host:port`, `[v6]:port` or the path.
     public var description: String {
         switch self {
-        case .tcp(let host, let port): host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        case .tcp(let host, let port): host.contains(":" as Character) ? "[\(host)]:\(port)" : "\(host):\(port)"
         case .unix(let path): path
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTime
 
 /// One end of a range partition's bounds.
 public enum RangeBound: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -70,8 +71,10 @@ public struct PartitionRange: Hashable, Sendable, CustomStringConvertible {
 
 /// ISO-8601 rendering of instants in UTC for logs and reports.
 public enum ISO8601 {
-    /// `2026-11-01T00:00:00Z`
+    /// `2026-11-01T00:00:00Z`: the text of `Date.ISO8601FormatStyle` (the fraction dropped towards the past),
+    /// by `WallClockText`: the style's `Calendar` would look up the system's time zone in ICU.
     public static func string(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        return WallClockText.dateHourMinuteSecond(seconds, offset: 0, separator: "T") + "Z"
     }
 }

@@ -33,7 +33,9 @@ extension ConnectionOptions {
     /// The keywords the conninfo sets. A string that is neither a URL nor contains "=" is a
     /// plain database name to libpq, so it sets nothing else.
     private func explicitKeywords() throws(PostgresError) -> Set<String> {
-        guard ConninfoRedaction.uriPrefixLength(Array(conninfo.utf8), caseSensitive: true) > 0 || conninfo.contains("=")
+        guard
+            ConninfoRedaction.uriPrefixLength(Array(conninfo.utf8), caseSensitive: true) > 0
+                || conninfo.contains("=" as Character)
         else { return [] }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {

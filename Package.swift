@@ -160,7 +160,7 @@ let package = Package(
         ),
 
         // Unit tests (no database).
-        .testTarget(name: "PartmandTimeTests", dependencies: ["PartmandTime"]),
+        .testTarget(name: "PartmandTimeTests", dependencies: ["PartmandTime", "PartmandCore"]),
         .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore", "PartmandTime"]),
         .testTarget(name: "PartmandConfigTests", dependencies: ["PartmandConfig"]),
         .testTarget(name: "PartmandMigrationTests", dependencies: ["PartmandMigration", "PartmandCore"]),

@@ -1,4 +1,5 @@
 import Foundation
+import PartmandCore
 import Testing
 
 @testable import PartmandTime

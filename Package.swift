@@ -21,11 +21,8 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        .systemLibrary(
-            name: "CSystemd",
-            pkgConfig: "libsystemd",
-            providers: [.apt(["libsystemd-dev"])]
-        ),
+        // memfd_create and file sealing, which glibc declares only under _GNU_SOURCE. Header only.
+        .systemLibrary(name: "CMemfd"),
 
         // Civil dates and durations: plain arithmetic every layer shares. No I/O, no clock.
         .target(name: "PartmandTime"),
@@ -65,10 +62,11 @@ let package = Package(
             ]
         ),
 
-        // systemd integration: sd_notify, watchdog, journald logging. Knows nothing about PostgreSQL.
+        // systemd integration: the notify protocol, watchdog, journald's native protocol; no libsystemd.
+        // Knows nothing about PostgreSQL.
         .target(
             name: "PartmandSystemd",
-            dependencies: ["CSystemd", "PartmandTime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMemfd", "PartmandTime", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Log levels and line formats, and the handler writing lines to stderr.

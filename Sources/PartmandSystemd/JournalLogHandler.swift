@@ -1,6 +1,6 @@
 import Logging
 
-/// A swift-log handler that writes native journal entries with `sd_journal_sendv`.
+/// A swift-log handler that writes native journal entries (journald's native protocol, ``NativeJournal``).
 ///
 /// Each event becomes one entry with `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER`, `CODE_FILE`,
 /// `CODE_LINE`, `CODE_FUNC` (the log call's `#fileID`, `#line`, `#function`) and one
@@ -8,8 +8,8 @@ import Logging
 /// finds the lines about a table. An error attached to the event is added as `PARTMAND_ERROR` unless
 /// metadata already has an `error` key.
 ///
-/// `sd_journal_sendv` reports success and drops the entry when no journald listens, so install
-/// this handler only when ``JournalStream/stderrIsJournal(environment:)`` says the journal is there.
+/// Like libsystemd's `sd_journal_sendv`, sending reports success and drops the entry when no journald
+/// listens, so install this handler only when ``JournalStream/stderrIsJournal(environment:)`` says the journal is there.
 public struct JournalLogHandler: LogHandler {
     /// The logger's label.
     public let label: String

@@ -1,14 +1,16 @@
-import CSystemd
 import PartmandTime
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Talks to the service manager through `sd_notify`. All methods are no-ops when `NOTIFY_SOCKET` is unset.
+/// Talks to the service manager with the `sd_notify` protocol. All methods are no-ops when `NOTIFY_SOCKET`
+/// is unset.
 ///
-/// Nothing is read eagerly: `sd_notify` looks `NOTIFY_SOCKET` up itself on every call. Each method sends
-/// exactly one datagram, so combined assignments (`READY=1` with `STATUS=`) reach systemd atomically.
+/// The protocol (sd_notify(3)) is one datagram of newline-separated assignments to the AF_UNIX socket
+/// named in `NOTIFY_SOCKET`: a path, or `@name` in the abstract namespace; other forms are ignored.
+/// Nothing is read eagerly: `NOTIFY_SOCKET` is looked up on every call, as libsystemd does. Each method
+/// sends exactly one datagram, so combined assignments (`READY=1` with `STATUS=`) reach systemd atomically.
 /// Send failures are ignored: the service manager is an observer, never a reason to stop working.
 public struct ServiceNotifier: Sendable {
     /// Creates a notifier. Reads nothing; cheap to create anywhere.
@@ -55,23 +57,38 @@ public struct ServiceNotifier: Sendable {
         send(["EXTEND_TIMEOUT_USEC=\(duration.wholeMicrosecondsRoundedUp)"], status: nil)
     }
 
-    /// The watchdog timeout when `sd_watchdog_enabled(0, &usec) > 0`, else `nil`. Ping every half of it.
+    /// The watchdog timeout systemd asks for, else `nil`. Ping every half of it.
     ///
-    /// `sd_watchdog_enabled` reads `WATCHDOG_USEC` and honours `WATCHDOG_PID` (a watchdog meant for
-    /// another process counts as disabled).
+    /// As `sd_watchdog_enabled` does: `WATCHDOG_USEC` holds the timeout in microseconds (a positive
+    /// decimal number); when `WATCHDOG_PID` is set, the watchdog is this process's only if it names it.
     public static func watchdogTimeout() -> Duration? {
-        var usec: UInt64 = 0
-        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
+        guard let usec = environmentNumber("WATCHDOG_USEC"), usec > 0 else { return nil }
+        if getenv("WATCHDOG_PID") != nil {
+            guard environmentNumber("WATCHDOG_PID") == UInt64(getpid()) else { return nil }
+        }
         return .microseconds(Int64(clamping: usec))
     }
 
-    /// Joins the assignments (plus an optional status) into one message and hands it to `sd_notify`.
+    /// An environment variable holding only decimal digits, as a number; `nil` when unset or anything else.
+    private static func environmentNumber(_ name: String) -> UInt64? {
+        guard let raw = getenv(name) else { return nil }
+        let text = String(cString: raw)
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return UInt64(text)
+    }
+
+    /// Joins the assignments (plus an optional status) into one message and sends it to `NOTIFY_SOCKET`.
     private func send(_ assignments: [String], status: String?) {
-        guard isEnabled else { return }
+        guard isEnabled, let raw = getenv("NOTIFY_SOCKET"), let address = UnixDatagram.Address(String(cString: raw))
+        else { return }
         var lines = assignments
         if let status { lines.append("STATUS=\(Self.singleLine(status))") }
         guard !lines.isEmpty else { return }
-        _ = sd_notify(0, lines.joined(separator: "\n"))
+        let descriptor = UnixDatagram.openSocket()
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        let message = Array(lines.joined(separator: "\n").utf8)
+        _ = message.withUnsafeBytes { UnixDatagram.send($0, on: descriptor, to: address) }
     }
 
     /// The notify protocol is line based: a newline (or NUL) in a status would end or corrupt it.

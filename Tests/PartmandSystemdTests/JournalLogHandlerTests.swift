@@ -9,15 +9,15 @@ import Testing
     import Glibc
 #endif
 
-/// The real handler and the real `sd_journal_sendv`, read back from a socket that stands in for
+/// The real handler and its native-protocol client, read back from a socket that stands in for
 /// journald at /run/systemd/journal/socket.
 ///
-/// libsystemd's journal client always sends to that fixed path. Binding it on the host would clash
+/// The journal client always sends to that fixed path. Binding it on the host would clash
 /// with (or, on cleanup, delete) a real journald's socket, so the logging runs on a thread with a
 /// private mount namespace and its own tmpfs /run (see ``PrivateRunNamespace``). The datagrams are
 /// decoded with a native-protocol parser that understands both the `NAME=value` and the
-/// length-prefixed binary form libsystemd uses for values containing newlines. Entries stay small,
-/// so libsystemd never takes its memfd path.
+/// length-prefixed binary form used for values containing newlines. Entries stay small, so the client
+/// never takes its memfd path (JournaldIntegrationTests covers that one with a real journald).
 @Suite(
     "JournalLogHandler (native protocol)",
     .enabled(if: PrivateRunNamespace.isAvailable, "needs root for a private mount namespace"))
@@ -107,7 +107,7 @@ struct JournalLogHandlerTests {
                     "message": "not the MESSAGE", String(repeating: "k", count: 80): "long",
                 ])
             let raw = try next()
-            // libsystemd switched to the binary form for the two multi-line values.
+            // The client switched to the binary form for the two multi-line values.
             #expect(raw.starts(with: Array("MESSAGE\n".utf8)))
             return nil
         }

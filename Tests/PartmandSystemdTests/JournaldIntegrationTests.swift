@@ -53,20 +53,7 @@ struct JournaldIntegrationTests {
                 ])
             logger.debug("second entry")
 
-            // journald writes asynchronously: poll until both entries are readable.
-            let deadline = ContinuousClock.now + .seconds(15)
-            var entries: [JournalEntry] = []
-            while ContinuousClock.now < deadline {
-                let result = try SpawnedProcess.run(
-                    journalctl,
-                    [
-                        "--directory=/run/log/journal", "--output=export", "--no-pager",
-                        "SYSLOG_IDENTIFIER=\(identifier)",
-                    ])
-                if result.status == 0 { entries = try JournalWireFormat.parseExport(result.output) }
-                if entries.count >= 2 { break }
-                usleep(100_000)
-            }
+            let entries = try Self.read(journalctl, identifier: identifier, count: 2)
             return Outcome(entries: entries, line: line, journaldErrors: daemon.errors)
         }
 
@@ -89,6 +76,50 @@ struct JournaldIntegrationTests {
         #expect(entry["PARTMAND_" + String(repeating: "K", count: 55)] == "long")
         #expect(outcome.entries[1]["MESSAGE"] == "second entry")
         #expect(outcome.entries[1]["PRIORITY"] == "7")
+    }
+
+    @Test("an entry too large for a datagram goes through a sealed memfd and arrives whole")
+    func largeEntry() async throws {
+        let journald = try #require(SystemdTools.journald)
+        let journalctl = try #require(SystemdTools.journalctl)
+        let identifier = "partmand-it-large-\(getpid())"
+        // Larger than any datagram the socket may send: its buffer is at most twice net.core.wmem_max
+        // (4 MiB here), and the journal client asks for 8 MiB.
+        let message = String(repeating: "0123456789abcdef", count: 9 * 1024 * 1024 / 16) + "\nlast line"
+        let outcome = try await PrivateRunNamespace.run { () throws -> Outcome in
+            let daemon = try SpawnedProcess(journald, [])
+            defer {
+                daemon.terminate()
+                daemon.removeFiles()
+            }
+            try Self.waitFor(path: "/run/systemd/journal/socket", daemon: daemon)
+            #expect(
+                NativeJournal.send(["MESSAGE=\(message)", "SYSLOG_IDENTIFIER=\(identifier)", "PRIORITY=6"]) == 0)
+            let entries = try Self.read(journalctl, identifier: identifier, count: 1)
+            return Outcome(entries: entries, line: 0, journaldErrors: daemon.errors)
+        }
+        let entry = try #require(outcome.entries.first, "journald said: \(outcome.journaldErrors)")
+        #expect(entry["MESSAGE"]?.utf8.count == message.utf8.count)
+        #expect(entry["MESSAGE"] == message)
+        #expect(entry["_PID"] == "\(getpid())")
+    }
+
+    /// journald writes asynchronously: polls journalctl until `count` entries of `identifier` are readable.
+    static func read(_ journalctl: String, identifier: String, count: Int) throws -> [JournalEntry] {
+        let deadline = ContinuousClock.now + .seconds(15)
+        var entries: [JournalEntry] = []
+        while ContinuousClock.now < deadline {
+            let result = try SpawnedProcess.run(
+                journalctl,
+                [
+                    "--directory=/run/log/journal", "--output=export", "--no-pager", "--all",
+                    "SYSLOG_IDENTIFIER=\(identifier)",
+                ])
+            if result.status == 0 { entries = try JournalWireFormat.parseExport(result.output) }
+            if entries.count >= count { break }
+            usleep(100_000)
+        }
+        return entries
     }
 
     /// Waits until journald has bound its native socket (it creates it itself when not socket-activated).

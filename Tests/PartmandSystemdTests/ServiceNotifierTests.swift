@@ -7,9 +7,9 @@ import Testing
     import Glibc
 #endif
 
-/// Drives the real `sd_notify` against a datagram socket bound by the test and named in NOTIFY_SOCKET.
+/// Drives the real notifier against a datagram socket bound by the test and named in NOTIFY_SOCKET.
 ///
-/// libsystemd reads NOTIFY_SOCKET / WATCHDOG_* with getenv at call time, so these tests set them in
+/// The notifier reads NOTIFY_SOCKET / WATCHDOG_* with getenv at call time, so these tests set them in
 /// the test process; the suite is serialized and no other suite reads those variables. Datagrams are
 /// matched by the sender's pid (SO_PASSCRED), so a stray sender could not confuse the checks.
 @Suite("ServiceNotifier", .serialized)
@@ -42,6 +42,37 @@ struct ServiceNotifierTests {
             #expect(try message(socket) == "EXTEND_TIMEOUT_USEC=1500000")
             notifier.extendTimeout(by: .nanoseconds(1))
             #expect(try message(socket) == "EXTEND_TIMEOUT_USEC=1")
+        }
+    }
+
+    @Test("an abstract-namespace NOTIFY_SOCKET (@name) is reached")
+    func abstractSocket() throws {
+        let socket = try DatagramSocket.temporaryAbstract(passCredentials: true)
+        defer { socket.close() }
+        try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
+            ServiceNotifier().ready(status: "abstract")
+            #expect(try message(socket) == "READY=1\nSTATUS=abstract")
+        }
+    }
+
+    @Test("a relative NOTIFY_SOCKET is refused, as libsystemd refuses it, though a socket is there")
+    func relativeSocket() throws {
+        let directory = try #require(
+            getcwd(nil, 0).map { pointer in
+                defer { free(pointer) }
+                return String(cString: pointer)
+            })
+        let name = "partmand-notify-\(getpid()).sock"
+        let socket = try DatagramSocket(bindingTo: "\(directory)/\(name)", passCredentials: true)
+        defer { socket.close() }
+        ProcessEnvironment.with(["NOTIFY_SOCKET": name]) {
+            ServiceNotifier().ready(status: "relative")
+        }
+        #expect(try socket.receive(timeout: .milliseconds(200)) == nil)
+        // The same socket named by its absolute path is reached: the refusal above is the form's.
+        try ProcessEnvironment.with(["NOTIFY_SOCKET": socket.path]) { () throws in
+            ServiceNotifier().ready(status: "absolute")
+            #expect(try message(socket) == "READY=1\nSTATUS=absolute")
         }
     }
 
@@ -101,8 +132,15 @@ struct ServiceNotifierTests {
         ProcessEnvironment.with(["WATCHDOG_USEC": nil, "WATCHDOG_PID": nil]) {
             #expect(ServiceNotifier.watchdogTimeout() == nil)
         }
-        ProcessEnvironment.with(["WATCHDOG_USEC": "soon", "WATCHDOG_PID": ownPID]) {
-            #expect(ServiceNotifier.watchdogTimeout() == nil)
+        for usec in ["soon", "0", "", "-4000000", "+4000000", " 4000000", "99999999999999999999999"] {
+            ProcessEnvironment.with(["WATCHDOG_USEC": usec, "WATCHDOG_PID": ownPID]) {
+                #expect(ServiceNotifier.watchdogTimeout() == nil, "WATCHDOG_USEC=\(usec)")
+            }
+        }
+        for pid in ["", "self", "\(ownPID)x", "-\(ownPID)"] {
+            ProcessEnvironment.with(["WATCHDOG_USEC": "4000000", "WATCHDOG_PID": pid]) {
+                #expect(ServiceNotifier.watchdogTimeout() == nil, "WATCHDOG_PID=\(pid)")
+            }
         }
     }
 

@@ -20,12 +20,15 @@ public final class DatagramSocket: Sendable {
     public let path: String
     private let descriptor: Int32
 
-    /// Binds a datagram socket at `path` (which must not exist). With `passCredentials` the kernel
+    /// Binds a datagram socket at `path` (which must not exist), or, for `@name`, at `name` in the
+    /// abstract namespace (the form systemd uses in NOTIFY_SOCKET). With `passCredentials` the kernel
     /// attaches every sender's pid, so tests can ignore datagrams from other processes.
     public init(bindingTo path: String, passCredentials: Bool = false) throws {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
+        var pathBytes = Array(path.utf8)
+        let isAbstract = pathBytes.first == UInt8(ascii: "@")
+        if isAbstract { pathBytes[0] = 0 }
         guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
             throw SystemCallError("socket path too long: \(path)", code: ENAMETOOLONG)
         }
@@ -33,6 +36,11 @@ public final class DatagramSocket: Sendable {
             raw.copyBytes(from: pathBytes)
             raw[pathBytes.count] = 0
         }
+        // An abstract name is exactly its bytes (no terminating NUL), so the length must say where it ends.
+        let addressLength =
+            isAbstract
+            ? socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + pathBytes.count)
+            : socklen_t(MemoryLayout<sockaddr_un>.size)
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SystemCallError("socket") }
         if passCredentials {
@@ -46,7 +54,7 @@ public final class DatagramSocket: Sendable {
         }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                bind(descriptor, $0, addressLength)
             }
         }
         guard bound == 0 else {
@@ -105,10 +113,16 @@ public final class DatagramSocket: Sendable {
         return nil
     }
 
+    /// A socket at a fresh name in the abstract namespace (`@…`), which has no file to clean up.
+    public static func temporaryAbstract(passCredentials: Bool = false) throws -> DatagramSocket {
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return try DatagramSocket(bindingTo: "@partmand-test-\(getpid())-\(suffix)", passCredentials: passCredentials)
+    }
+
     /// Closes the socket and removes its path. Call from the thread (mount namespace) that bound it.
     public func close() {
         Glibc.close(descriptor)
-        unlink(path)
+        if !path.hasPrefix("@") { unlink(path) }
     }
 
     /// Walks the control messages by hand (CMSG_* are macros Swift cannot import) and returns the

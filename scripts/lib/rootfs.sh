@@ -127,7 +127,7 @@ rootfs_copy() {
 # The packages of the bookworm tree that boots systemd (scripts/check-systemd-boot): systemd as PID 1,
 # D-Bus for systemctl, and every Depends of the partmand package, so that the .deb installs with apt
 # inside the booted container without the network.
-rootfs_systemd_packages=systemd,systemd-sysv,dbus,libpq5,libsystemd0,tzdata,ca-certificates,procps
+rootfs_systemd_packages=systemd,systemd-sysv,dbus,libpq5,tzdata,ca-certificates,procps
 
 rootfs_build_systemd() {
     local dir=$1

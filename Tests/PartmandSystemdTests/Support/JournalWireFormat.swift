@@ -11,7 +11,7 @@ struct JournalEntry: Sendable {
     }
 }
 
-/// Parses journald's native protocol (what `sd_journal_sendv` writes to /run/systemd/journal/socket)
+/// Parses journald's native protocol (what the journal client writes to /run/systemd/journal/socket)
 /// and journalctl's export format, which use the same field encoding:
 /// - `NAME=value\n` for values without a newline;
 /// - `NAME\n<64-bit little-endian length><value bytes>\n` for any value (binary-safe).

@@ -7,7 +7,7 @@ import PartmandTestSupport
 
 /// Runs code on a dedicated thread that has its own mount namespace with a fresh tmpfs on /run.
 ///
-/// Why: `sd_journal_sendv` always sends to /run/systemd/journal/socket, so a test of the real
+/// Why: the journal client always sends to /run/systemd/journal/socket, so a test of the real
 /// handler needs that path to be its own — without touching the host, where a real journald may
 /// listen. `setns(CLONE_NEWNS)` is refused in a multithreaded process (the test runner), but
 /// `unshare(CLONE_NEWNS)` is not: it implies CLONE_FS and moves only the calling *thread* into a

@@ -4,7 +4,7 @@
 
 /// Temporarily sets or removes process environment variables.
 ///
-/// libsystemd reads NOTIFY_SOCKET / WATCHDOG_USEC / WATCHDOG_PID with getenv at call time, so tests
+/// ServiceNotifier reads NOTIFY_SOCKET / WATCHDOG_USEC / WATCHDOG_PID with getenv at call time, so tests
 /// that set them must be serialized; no code outside those suites reads these variables.
 enum ProcessEnvironment {
     /// Runs `body` with `values` applied (`nil` removes a variable), then restores the previous values.

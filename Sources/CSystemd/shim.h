@@ -1,5 +1,0 @@
-#ifndef PARTMAND_CSYSTEMD_SHIM_H
-#define PARTMAND_CSYSTEMD_SHIM_H
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-journal.h>
-#endif

@@ -27,6 +27,9 @@ let package = Package(
         // Civil dates and durations: plain arithmetic every layer shares. No I/O, no clock.
         .target(name: "PartmandTime"),
 
+        // Waiting on shared state: a lock with a condition on the monotonic clock. No I/O.
+        .target(name: "PartmandSync"),
+
         // Pure domain: intervals, naming, planner. No I/O, no clock.
         .target(name: "PartmandCore", dependencies: ["PartmandTime"]),
 
@@ -35,6 +38,7 @@ let package = Package(
             name: "PartmandPostgres",
             dependencies: [
                 "CLibPQ",
+                "PartmandSync",
                 "PartmandTime",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -46,6 +50,7 @@ let package = Package(
             dependencies: [
                 "PartmandCore",
                 "PartmandPostgres",
+                "PartmandSync",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -161,6 +166,11 @@ let package = Package(
         .testTarget(name: "PartmandTimeTests", dependencies: ["PartmandTime", "PartmandCore"]),
         .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore", "PartmandTime"]),
         .testTarget(name: "PartmandConfigTests", dependencies: ["PartmandConfig"]),
+        .testTarget(name: "PartmandSyncTests", dependencies: ["PartmandSync"]),
+        .testTarget(
+            name: "PartmandLoggingTests",
+            dependencies: ["PartmandLogging", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "PartmandMigrationTests", dependencies: ["PartmandMigration", "PartmandCore"]),
         .testTarget(
             name: "PartmandObservabilityTests",

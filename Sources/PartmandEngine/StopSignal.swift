@@ -1,11 +1,11 @@
-import Foundation
+import PartmandSync
 import PartmandTime
 
 /// A flag that asks a running pass to stop at the next safe point (between statements and retries).
 // @unchecked: `stopped` is only touched inside `condition.withLock`; a sleeper must wait on a condition
 // that `stop()` signals, which Mutex cannot express.
 public final class StopSignal: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var stopped = false
     /// Starts a sleep of the given length and returns how much of it is left, whenever asked: measured
     /// on a monotonic clock, so a wall-clock jump neither cuts a pause short nor stretches it.
@@ -44,8 +44,8 @@ public final class StopSignal: @unchecked Sendable {
             while !stopped {
                 let left = timeLeft()
                 guard left > .zero else { break }
-                // The condition only takes a wall-clock date; the clock decides when the sleep is over.
-                _ = condition.wait(until: Date(timeIntervalSinceNow: left.timeInterval))
+                // The condition waits on the monotonic clock; `clock` decides when the sleep is over.
+                condition.wait(for: left)
             }
             return !stopped
         }

@@ -144,7 +144,7 @@ public final class TableLock {
         let request = names.enumerated().map { index, name in
             ["i": String(index), "schema": name.schema, "name": name.name]
         }
-        let json = String(decoding: try! JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+        let json = String(decoding: try! JSONEncoder().encode(request), as: UTF8.self)
         // Names are looked up in pg_namespace and pg_class, which every role may read: to_regclass would
         // fail for a schema the role may not use (e.g. pg_partman's, for a read-only monitoring role).
         let result = try connection.query(

@@ -1,5 +1,5 @@
-import Foundation
 import Logging
+import PartmandSync
 import PartmandTime
 
 /// A small bounded pool of connections, opened lazily.
@@ -17,7 +17,7 @@ public final class ConnectionPool: @unchecked Sendable {
     private let logger: Logger
 
     /// Guards the state below; signalled whenever a slot or an idle connection frees up.
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var idle: [PostgresConnection] = []
     private var checkedOut: [ObjectIdentifier: PostgresConnection] = [:]
     /// Open connections plus those being opened; never above `size`.
@@ -94,7 +94,7 @@ public final class ConnectionPool: @unchecked Sendable {
                 }
                 let left = clock.now.duration(to: deadline)
                 guard left > .zero else { return .exhausted }
-                _ = condition.wait(until: Date(timeIntervalSinceNow: left.timeInterval))
+                condition.wait(for: left)
             }
         }
         switch found {

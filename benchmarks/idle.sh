@@ -37,10 +37,9 @@
 # build, where the Swift runtime, Foundation and ICU are all in the one mapping.
 #
 # Variants: `release` (swift build -c release, scratch .build-idle, dynamic Swift stdlib: what
-# benchmarks/scale.sh measures), `static` (--static-swift-stdlib, linked by lld with
-# -z pack-relative-relocs, scratch .build-idle-static: the flags scripts/build-release ships with),
-# `static-gold` (the same linked by gold, the default linker, scratch .build-idle-gold: what shipped
-# before), `debug` (swift build, scratch .build-idle).
+# benchmarks/scale.sh measures), `static` (built by scripts/build-release, what ships: --static-swift-stdlib,
+# linked by lld, scratch .build-idle-static), `static-gold` (--static-swift-stdlib linked by gold, the
+# default linker, with no other flag, scratch .build-idle-gold: what shipped before 2026-12-03), `debug` (swift build, scratch .build-idle).
 # `VARIANT:NAME=VALUE[,NAME=VALUE…]` runs that build with extra environment, e.g.
 # `static:MALLOC_ARENA_MAX=2` or `static:WATCHDOG_USEC=60000000` (what systemd sets with WatchdogSec=60s).
 # A path to any binary also works (`/usr/bin/partmand`). List a variant several times to repeat it.
@@ -79,7 +78,7 @@ mkdir -p "$WORK"
 binary_of() {
     case "$1" in
     release) echo "$repo/.build-idle/release/partmand" ;;
-    static) echo "$repo/.build-idle-static/release/partmand" ;;
+    static) echo "$repo/.build-idle-static/partmand" ;;
     static-gold) echo "$repo/.build-idle-gold/release/partmand" ;;
     debug) echo "$repo/.build-idle/debug/partmand" ;;
     /*) echo "$1" ;;
@@ -89,10 +88,7 @@ binary_of() {
 build() {
     case "$1" in
     release) swift build -c release --product partmand --scratch-path .build-idle ;;
-    static)
-        swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-static \
-            -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
-        ;;
+    static) PARTMAND_SCRATCH=.build-idle-static scripts/build-release ;;
     static-gold) swift build -c release --product partmand --static-swift-stdlib --scratch-path .build-idle-gold ;;
     debug) swift build --product partmand --scratch-path .build-idle ;;
     esac

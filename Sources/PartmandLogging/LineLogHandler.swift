@@ -75,23 +75,12 @@ public struct LineLogHandler: LogHandler {
         return out + "\""
     }
 
-    /// logfmt quoting: bare when safe, otherwise double-quoted with escapes.
+    /// logfmt quoting: bare when safe, otherwise a double-quoted string with JSON's escapes.
     private static func quoted(_ value: String) -> String {
         let safe =
             !value.isEmpty
             && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" }
-        guard !safe else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return safe ? value : jsonString(value)
     }
 }
 

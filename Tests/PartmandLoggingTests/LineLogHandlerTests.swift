@@ -31,12 +31,15 @@ struct LineLogHandlerTests {
         #expect(line.contains("\\u0007") && line.contains("\\u0000") && line.contains("/"))
     }
 
-    @Test("logfmt: bare values when safe, quoted and escaped otherwise")
+    @Test("logfmt: bare values when safe, otherwise quoted with JSON's escapes (no raw control character)")
     func logfmt() {
         let line = LineLogHandler.logfmt(
             time: "2026-12-03T12:00:00.000Z", level: .info, message: "pass done",
-            fields: ["tables": "3", "error": "a \"b\"\nc"])
-        #expect(line == "time=2026-12-03T12:00:00.000Z level=info msg=\"pass done\" error=\"a \\\"b\\\"\\nc\" tables=3")
+            fields: ["tables": "3", "error": "a \"b\"\nc", "raw": "x\r\u{07}"])
+        #expect(
+            line
+                == "time=2026-12-03T12:00:00.000Z level=info msg=\"pass done\" error=\"a \\\"b\\\"\\nc\" "
+                + "raw=\"x\\r\\u0007\" tables=3")
     }
 
     @Test("the sink writes each line whole to its descriptor")

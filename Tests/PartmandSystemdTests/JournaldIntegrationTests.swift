@@ -21,25 +21,17 @@ import Testing
         "needs root, systemd-journald and journalctl")
 )
 struct JournaldIntegrationTests {
-    struct Outcome: Sendable {
+    /// What a run against a private journald gave: the value `write` returned, the entries read back.
+    struct Outcome<Value: Sendable>: Sendable {
+        let value: Value
         let entries: [JournalEntry]
-        let line: UInt
         let journaldErrors: String
     }
 
     @Test("entries written by the handler come out of journalctl intact")
     func roundTrip() async throws {
-        let journald = try #require(SystemdTools.journald)
-        let journalctl = try #require(SystemdTools.journalctl)
         let identifier = "partmand-it-\(getpid())"
-        let outcome = try await PrivateRunNamespace.run { () throws -> Outcome in
-            let daemon = try SpawnedProcess(journald, [])
-            defer {
-                daemon.terminate()
-                daemon.removeFiles()
-            }
-            try Self.waitFor(path: "/run/systemd/journal/socket", daemon: daemon)
-
+        let outcome = try await Self.withJournald(identifier: identifier, count: 2) { () -> UInt in
             var logger = Logger(label: "partmand.it") {
                 JournalLogHandler(label: $0, identifier: identifier, level: .debug)
             }
@@ -52,9 +44,7 @@ struct JournaldIntegrationTests {
                     "http.status-code": "503", "1st": "x", "_hidden": "y", String(repeating: "k", count: 80): "long",
                 ])
             logger.debug("second entry")
-
-            let entries = try Self.read(journalctl, identifier: identifier, count: 2)
-            return Outcome(entries: entries, line: line, journaldErrors: daemon.errors)
+            return line
         }
 
         try #require(outcome.entries.count == 2, "journald said: \(outcome.journaldErrors)")
@@ -63,7 +53,7 @@ struct JournaldIntegrationTests {
         #expect(entry["PRIORITY"] == "4")
         #expect(entry["SYSLOG_IDENTIFIER"] == identifier)
         #expect(entry["CODE_FILE"] == "PartmandSystemdTests/JournaldIntegrationTests.swift")
-        #expect(entry["CODE_LINE"] == "\(outcome.line)")
+        #expect(entry["CODE_LINE"] == "\(outcome.value)")
         #expect(entry["CODE_FUNC"] == "roundTrip()")
         #expect(entry["_PID"] == "\(getpid())")
         #expect(entry["PARTMAND_TABLE"] == "public.webhook_events")
@@ -80,28 +70,38 @@ struct JournaldIntegrationTests {
 
     @Test("an entry too large for a datagram goes through a sealed memfd and arrives whole")
     func largeEntry() async throws {
-        let journald = try #require(SystemdTools.journald)
-        let journalctl = try #require(SystemdTools.journalctl)
         let identifier = "partmand-it-large-\(getpid())"
         // Larger than any datagram the socket may send: its buffer is at most twice net.core.wmem_max
         // (4 MiB here), and the journal client asks for 8 MiB.
         let message = String(repeating: "0123456789abcdef", count: 9 * 1024 * 1024 / 16) + "\nlast line"
-        let outcome = try await PrivateRunNamespace.run { () throws -> Outcome in
+        let outcome = try await Self.withJournald(identifier: identifier, count: 1) {
+            NativeJournal.send(["MESSAGE=\(message)", "SYSLOG_IDENTIFIER=\(identifier)", "PRIORITY=6"])
+        }
+        #expect(outcome.value == 0)
+        let entry = try #require(outcome.entries.first, "journald said: \(outcome.journaldErrors)")
+        #expect(entry["MESSAGE"]?.utf8.count == message.utf8.count)
+        #expect(entry["MESSAGE"] == message)
+        #expect(entry["_PID"] == "\(getpid())")
+    }
+
+    /// Starts systemd-journald in a private /run, runs `write`, and reads back up to `count` entries of
+    /// `identifier` with journalctl.
+    static func withJournald<Value: Sendable>(
+        identifier: String, count: Int, _ write: @escaping @Sendable () -> Value
+    ) async throws -> Outcome<Value> {
+        let journald = try #require(SystemdTools.journald)
+        let journalctl = try #require(SystemdTools.journalctl)
+        return try await PrivateRunNamespace.run { () throws -> Outcome<Value> in
             let daemon = try SpawnedProcess(journald, [])
             defer {
                 daemon.terminate()
                 daemon.removeFiles()
             }
             try Self.waitFor(path: "/run/systemd/journal/socket", daemon: daemon)
-            #expect(
-                NativeJournal.send(["MESSAGE=\(message)", "SYSLOG_IDENTIFIER=\(identifier)", "PRIORITY=6"]) == 0)
-            let entries = try Self.read(journalctl, identifier: identifier, count: 1)
-            return Outcome(entries: entries, line: 0, journaldErrors: daemon.errors)
+            let value = write()
+            let entries = try Self.read(journalctl, identifier: identifier, count: count)
+            return Outcome(value: value, entries: entries, journaldErrors: daemon.errors)
         }
-        let entry = try #require(outcome.entries.first, "journald said: \(outcome.journaldErrors)")
-        #expect(entry["MESSAGE"]?.utf8.count == message.utf8.count)
-        #expect(entry["MESSAGE"] == message)
-        #expect(entry["_PID"] == "\(getpid())")
     }
 
     /// journald writes asynchronously: polls journalctl until `count` entries of `identifier` are readable.

@@ -179,12 +179,14 @@ struct PartmanDriver {
         // When the pass's first read leaves nothing to do before pg_partman's call, the check that it still
         // holds and the call go as one statement.
         var maintenance: QueryResult?
+        var surveyedIsStale = false
         if let surveyed, !surveyed.needsWorkFirst(spec.defaultRows), !stop.isStopped {
             maintenance = try runMaintenance(surveyed, unlessChangedSince: surveyed.catalog, runner: runner)
+            surveyedIsStale = maintenance == nil
         }
         // Reading the default partition needs a lock too: under lock_timeout, like everything else.
         let inspection: Inspection
-        if let surveyed,
+        if let surveyed, !surveyedIsStale,
             try maintenance != nil || CatalogReader.stillHolds(surveyed.catalog, on: connection)
         {
             inspection = surveyed

@@ -99,27 +99,27 @@ public final class TableLock {
         -> Set<QualifiedName>
     {
         precondition(!released, "the table lock was released already")
-        let json = try connection.query(
+        // One row per partition (one row without names when there is none). The unlock runs once: a
+        // MATERIALIZED CTE is evaluated once however the join reads it. Plain rows, not json_agg: decoding
+        // JSON cost a sixth of a pass's client CPU over 500 pg_partman sets.
+        let result = try connection.query(
             """
-            SELECT \(Self.unlock),
-                   (SELECT json_agg(json_build_array(n.nspname, c.relname))
-                    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                    JOIN pg_namespace n ON n.oid = c.relnamespace
-                    WHERE i.inhparent = $5::oid) AS partitions
+            WITH u AS MATERIALIZED (SELECT \(Self.unlock))
+            SELECT u.unlocked, n.nspname AS schema, c.relname AS name
+            FROM u
+            LEFT JOIN (pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                       JOIN pg_namespace n ON n.oid = c.relnamespace) ON i.inhparent = $5::oid
             """,
             unlockParameters + [.text(String(oid))], purpose: "unlock table and read its partition names",
-            prepared: true
-        ).rows[0]["partitions"]
+            prepared: true)
         released = true
-        guard let json else { return [] }
-        do {
-            let pairs = try JSONDecoder().decode([[String]].self, from: Data(json.utf8))
-            return Set(pairs.compactMap { $0.count == 2 ? QualifiedName(schema: $0[0], name: $0[1]) : nil })
-        } catch {
-            throw PostgresError(
-                kind: .decoding, message: "unreadable partition names from the server: \(error)",
-                purpose: "unlock table and read its partition names")
+        var names = Set<QualifiedName>()
+        for row in result.rows {
+            if let schema = row["schema"], let name = row["name"] {
+                names.insert(QualifiedName(schema: schema, name: name))
+            }
         }
+        return names
     }
 
     /// The unlock and the settings given back, as the select list of a statement with parameters $1–$4

@@ -9,7 +9,7 @@ import Testing
 /// The table lock's release that also reads the table's partition names (the pg_partman driver's last
 /// round trip for a set).
 @Suite struct TableLockTests {
-    @Test("release with the partition names: every name as stored, the lock gone, the session's settings back")
+    @Test("release with the partition names: every name as stored, one unlock, the session's settings back")
     func releaseReadingPartitionNames() throws {
         let fixture = try EngineFixture("tablelock")
         try fixture.createParent("events")
@@ -36,9 +36,17 @@ import Testing
             "SELECT to_regclass($1)::oid::int8 AS oid", [.text(table.sql)], purpose: "look up"
         ).rows[0].int64("oid")
 
+        // The same lock taken once more: the statement that releases it, which returns one row per
+        // partition, must unlock exactly once, leaving this level held.
+        try connection.query("SELECT pg_advisory_lock($1::int8)", [.text(String(lock.key))], purpose: "relock")
+
         let read = try lock.release(on: connection, readingPartitionNamesOf: UInt32(oid))
 
         #expect(read == Set(names.map { QualifiedName(schema: fixture.schema.name, name: $0) }))
+        #expect(try fixture.partmandAdvisoryLocksHeld(on: ["events"]) == 1)
+        let unlocked = try connection.query(
+            "SELECT pg_advisory_unlock($1::int8) AS unlocked", [.text(String(lock.key))], purpose: "unlock the rest")
+        #expect(try unlocked.rows[0].bool("unlocked"))
         #expect(try fixture.partmandAdvisoryLocksHeld(on: ["events"]) == 0)
         #expect(try connection.query("SHOW lock_timeout", purpose: "read").rows[0][0] == "7s")
         #expect(try connection.query("SHOW application_name", purpose: "read").rows[0][0] == "partmand")

@@ -69,7 +69,13 @@ public struct Row: Sendable {
 
     /// The named column as a `Bool`, nil for NULL; other text throws.
     public func optionalBool(_ column: String) throws(PostgresError) -> Bool? {
-        try decode(column, "Bool") { ["t": true, "f": false][$0] }
+        try decode(column, "Bool") { text in
+            switch text {
+            case "t": true
+            case "f": false
+            default: nil
+            }
+        }
     }
 
     private func decode<T>(_ column: String, _ type: String, _ parse: (String) -> T?) throws(PostgresError) -> T? {

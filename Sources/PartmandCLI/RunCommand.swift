@@ -3,6 +3,10 @@ import Logging
 import PartmandCore
 import PartmandDaemon
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `partmand run`: the long-running service.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +27,10 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        // Before the first log line: a log reader that goes away (a closed pipe on stderr) must not end the
+        // service; writes then fail with EPIPE and the line is dropped. systemd ignores SIGPIPE for
+        // services already (IgnoreSIGPIPE=yes); a container runtime or a shell pipeline does not.
+        signal(SIGPIPE, SIG_IGN)
         let config = try common.start()
         Logger(label: "partmand").info("partmand starting", metadata: ["version": "\(PartmandVersion.description)"])
         if let given = common.environment["PARTMAND_NOW"] {

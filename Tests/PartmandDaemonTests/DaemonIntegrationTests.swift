@@ -338,6 +338,26 @@ struct DaemonIntegrationTests {
 
     // MARK: - SIGUSR1
 
+    @Test("stderr a pipe nobody reads any more: the log lines are dropped, the service goes on")
+    func closedStderr() throws {
+        let fixture = try DaemonFixture()
+        defer { fixture.drop() }
+        try fixture.createParent("events")
+        let daemon = try DaemonProcess(
+            config: fixture.config(tables: ["events"], schedule: ["run_on_start": "false"]), errorToClosedPipe: true)
+        defer { daemon.stop() }
+
+        // Start-up already logged into the closed pipe (the version line); SIGPIPE would have ended it.
+        try #require(try daemon.waitFor("READY=1") { $0.isReady } != nil)
+        for round in 1...2 {
+            daemon.send(SIGUSR1)
+            let done = try #require(try daemon.waitFor("STATUS: pass \(round) done") { Self.okCounts($0) != nil })
+            #expect(Self.okCounts(done)?.created == (round == 1 ? Self.initialPartitions : 0))
+        }
+        #expect(kill(daemon.pid, 0) == 0, "the service is still running")
+        #expect(try fixture.partitionCount("events") == Self.initialPartitions)
+    }
+
     @Test("SIGUSR1 runs a pass now")
     func passOnSIGUSR1() throws {
         let fixture = try DaemonFixture()

@@ -19,7 +19,12 @@ public final class SpawnedProcess: Sendable {
     /// The exit code once reaped; held while reaping or signalling, so a reaped pid is never signalled.
     private let exitStatus = Mutex<Int32?>(nil)
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// With `errorToClosedPipe`, stderr is a pipe whose reading end is closed at once, so every write to
+    /// it fails with EPIPE (and raises SIGPIPE unless the child ignores it); `errors` stays empty.
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        errorToClosedPipe: Bool = false
+    ) throws {
         let scratch = "/tmp/partmand-spawn-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         outputPath = scratch + ".out"
         errorPath = scratch + ".err"
@@ -28,7 +33,19 @@ public final class SpawnedProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var pipeEnds: [Int32] = [-1, -1]
+        if errorToClosedPipe {
+            guard pipe(&pipeEnds) == 0 else { throw SystemCallError("pipe") }
+            // pipe2(O_CLOEXEC) is hidden behind _GNU_SOURCE: the parent's ends must not leak into other
+            // children spawned meanwhile (one holding the reading end would keep the pipe unbroken).
+            for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        }
+        defer {
+            for end in pipeEnds where end >= 0 { close(end) }
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -49,7 +49,7 @@ final class DaemonProcess: @unchecked Sendable {
     var pid: pid_t { process.pid }
     var stderr: String { process.errors }
 
-    init(config: String, environment: [String: String] = [:]) throws {
+    init(config: String, environment: [String: String] = [:], errorToClosedPipe: Bool = false) throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "partmand-daemon-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -61,7 +61,8 @@ final class DaemonProcess: @unchecked Sendable {
         childEnvironment.merge(environment) { $1 }
         do {
             process = try SpawnedProcess(
-                try Self.executable(), ["run", "--config", configPath], environment: childEnvironment)
+                try Self.executable(), ["run", "--config", configPath], environment: childEnvironment,
+                errorToClosedPipe: errorToClosedPipe)
         } catch {
             socket.close()
             try? FileManager.default.removeItem(at: scratch)

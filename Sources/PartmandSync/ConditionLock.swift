@@ -45,12 +45,16 @@ public final class ConditionLock: @unchecked Sendable {
     public func wait(for timeout: Duration) -> Bool {
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let (seconds, attoseconds) = max(timeout, .zero).components
+        // Clamped to a century, so that an absurd timeout cannot overflow the deadline.
+        let (seconds, attoseconds) = min(max(timeout, .zero), Self.longestWait).components
         let nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
         deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
         deadline.tv_nsec = nanoseconds % 1_000_000_000
         return pthread_cond_timedwait(condition, mutex, &deadline) != ETIMEDOUT
     }
+
+    /// The longest a single ``wait(for:)`` waits: a century.
+    private static let longestWait = Duration.seconds(100 * 365 * 86_400)
 
     /// Wakes one waiter. Only inside ``withLock(_:)``.
     public func signal() {

@@ -35,6 +35,25 @@ struct ConditionLockTests {
         }
     }
 
+    @Test("an enormous timeout does not overflow the deadline: the waiter still wakes when signalled")
+    func enormousTimeout() {
+        let lock = ConditionLock()
+        let state = StateBox()
+        let waiter = WaiterThread {
+            lock.withLock {
+                state.waiting = true
+                while !state.ready { lock.wait(for: .seconds(Int64.max)) }
+                return true
+            }
+        }
+        Self.until { lock.withLock { state.waiting } }
+        lock.withLock {
+            state.ready = true
+            lock.signal()
+        }
+        #expect(waiter.result())
+    }
+
     @Test("signal wakes a waiter, which sees the state changed under the lock")
     func signalWakes() {
         let lock = ConditionLock()

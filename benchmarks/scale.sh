@@ -18,7 +18,8 @@
 #
 # Environment: TABLES (500), RUNS (3), PORT (54360), PARTMAN_VERSION (4.7.2; 5.0.1 when installed
 # with ../shared/tools/install-pg_partman5), WORK (a new directory under /tmp; logs kept there).
-# Builds the release binary into .build-bench, unless PARTMAND names a partmand binary to use.
+# Builds the release binary into .build-bench with scripts/build-release (static, as shipped; before
+# 2026-12-03 the script measured a dynamic `swift build -c release`), unless PARTMAND names a binary to use.
 # Requires PostgreSQL 15, pg_partman, GNU time.
 set -euo pipefail
 
@@ -38,9 +39,9 @@ command -v psql >/dev/null || die "psql not found (apt-get install postgresql-15
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null || die "GNU time is needed (apt-get install time)"
 
 if [ -z "$PARTMAND" ]; then
-    log "building the release binary ..."
-    (cd "$repo" && swift build -c release --product partmand --scratch-path .build-bench >&2) || die "cannot build"
-    PARTMAND=$repo/.build-bench/release/partmand
+    log "building the release binary (scripts/build-release: what the image and the .deb ship) ..."
+    (cd "$repo" && PARTMAND_SCRATCH=.build-bench scripts/build-release >&2) || die "cannot build"
+    PARTMAND=$repo/.build-bench/partmand
 fi
 mkdir -p "$WORK"
 

@@ -163,7 +163,8 @@ let package = Package(
         ),
 
         // Unit tests (no database).
-        .testTarget(name: "PartmandTimeTests", dependencies: ["PartmandTime", "PartmandCore"]),
+        .testTarget(
+            name: "PartmandTimeTests", dependencies: ["PartmandTime", "PartmandCore", "PartmandTestSupport"]),
         .testTarget(name: "PartmandCoreTests", dependencies: ["PartmandCore", "PartmandTime"]),
         .testTarget(name: "PartmandConfigTests", dependencies: ["PartmandConfig"]),
         .testTarget(name: "PartmandSyncTests", dependencies: ["PartmandSync"]),

@@ -25,11 +25,9 @@ public enum JournalStream {
     static func parse(_ value: String) -> (device: UInt64, inode: UInt64)? {
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
-        func number(_ text: Substring) -> UInt64? {
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-            return UInt64(text)
+        guard let device = DecimalNumber.parse(parts[0]), let inode = DecimalNumber.parse(parts[1]) else {
+            return nil
         }
-        guard let device = number(parts[0]), let inode = number(parts[1]) else { return nil }
         return (device, inode)
     }
 }

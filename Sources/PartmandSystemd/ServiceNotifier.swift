@@ -71,10 +71,7 @@ public struct ServiceNotifier: Sendable {
 
     /// An environment variable holding only decimal digits, as a number; `nil` when unset or anything else.
     private static func environmentNumber(_ name: String) -> UInt64? {
-        guard let raw = getenv(name) else { return nil }
-        let text = String(cString: raw)
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return UInt64(text)
+        getenv(name).flatMap { DecimalNumber.parse(String(cString: $0)) }
     }
 
     /// Joins the assignments (plus an optional status) into one message and sends it to `NOTIFY_SOCKET`.

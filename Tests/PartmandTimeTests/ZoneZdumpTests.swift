@@ -1,4 +1,5 @@
 import Foundation
+import PartmandTestSupport
 import Testing
 
 @testable import PartmandTime
@@ -107,15 +108,8 @@ struct ZoneZdumpTests {
 
     /// Runs /usr/bin/zdump (Debian's libc-bin, always installed) and returns what it printed.
     static func zdump(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/zdump")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "zdump \(arguments) exited \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self)
+        let result = try SpawnedProcess.run("/usr/bin/zdump", arguments)
+        try #require(result.status == 0, "zdump \(arguments) exited \(result.status)")
+        return String(decoding: result.output, as: UTF8.self)
     }
 }

@@ -384,6 +384,16 @@ public final class MaintenanceEngine: Sendable {
         let tally = RetryTally()
         do {
             try pool.withConnection { connection in
+                if spec.engine == .pgPartman, let surveyedSet {
+                    let driver = PartmanDriver(
+                        connection: connection, partman: surveyedSet.partman, settings: settings,
+                        jobmon: partman.jobmon, stop: stopSignal, now: now, logger: logger, tally: tally)
+                    if driver.canMaintainInOneStatement(spec, surveyed: surveyedSet),
+                        try driver.maintainInOneStatement(spec, surveyed: surveyedSet, report: &report)
+                    {
+                        return
+                    }
+                }
                 guard let lock = try lockTable(spec.parent, on: connection, report: &report) else { return }
                 defer { lock.release(on: connection) }
                 switch spec.engine {

@@ -83,6 +83,35 @@ public final class TableLock {
                 previous: (try row.string("app"), try row.string("lt"), try row.string("st"))))
     }
 
+    /// The lock of the table whose OID is `oid`, taken at session level by a statement of the caller's,
+    /// while the session's settings were `previous`: released like one taken by `acquire`.
+    static func adopt(
+        parent oid: UInt32, previous: (applicationName: String, lockTimeout: String, statementTimeout: String)
+    )
+        -> TableLock
+    {
+        TableLock(key: key(parent: oid), previous: previous)
+    }
+
+    /// The lock's key for the table whose OID is `oid`.
+    static func key(parent oid: UInt32) -> Int64 { keyClass << 32 | Int64(oid) }
+
+    /// Releases the session-level lock of the table whose OID is `oid` if this session holds it (after
+    /// a statement that may have taken it failed); true when it did.
+    static func releaseIfHeld(parent oid: UInt32, on connection: PostgresConnection) throws(PostgresError) -> Bool {
+        // pg_locks lists a lock once however many times the session took it; a failed statement took it once.
+        try connection.query(
+            """
+            SELECT pg_advisory_unlock($1::int8) AS unlocked FROM pg_locks
+            WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid = $2::oid AND objid = $3::oid
+            """,
+            [.text(String(key(parent: oid))), .text(String(keyClass)), .text(String(oid))],
+            purpose: "release table lock after a failed statement"
+        ).rows.contains { $0["unlocked"] == "t" }
+    }
+
     /// Releases the lock and gives the session its own `application_name`, `lock_timeout` and
     /// `statement_timeout` back. Does nothing once released.
     public func release(on connection: PostgresConnection) {

@@ -15,8 +15,7 @@ public struct TransactionRunner {
     /// Decides which failures are retried; the policy's SQLSTATE rule by default.
     var isRetryable: (PostgresError) -> Bool
     /// True when the session's own `lock_timeout` and `statement_timeout` already are the configured
-    /// ones (`TableLock.acquire` set them): transactions then skip setting them, saving a round trip,
-    /// and `outsideTransaction` puts them back rather than resetting them.
+    /// ones (`TableLock.acquire` set them): transactions then skip setting them, saving a round trip.
     var sessionTimeouts = false
     /// Counts the retries this runner makes, for the table's report.
     var tally: RetryTally?
@@ -52,7 +51,7 @@ public struct TransactionRunner {
                 if propagatesToWorkers {
                     try setPropagatedTimeouts(lock: lockTimeout ?? settings.lockTimeout, purpose: purpose)
                 } else if !sessionTimeouts || (lockTimeout != nil && lockTimeout != settings.lockTimeout) {
-                    try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, local: true, purpose: purpose)
+                    try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, purpose: purpose)
                 }
                 let value = try body()
                 try connection.execute("COMMIT", purpose: purpose)
@@ -65,26 +64,35 @@ public struct TransactionRunner {
     }
 
     /// Runs `body` outside a transaction block (for statements that may not run in one), with
-    /// session-level timeouts that are reset afterwards, retrying lock timeouts and deadlocks.
+    /// session-level timeouts, retrying lock timeouts and deadlocks. The session's own timeouts are put
+    /// back afterwards (not `RESET`: they may be the ones the connection was opened with).
     func outsideTransaction<T>(_ purpose: String, lockTimeout: Duration, _ body: () throws -> T) throws -> T {
         try withRetries(purpose) {
-            try setTimeouts(lock: lockTimeout, local: false, purpose: purpose)
+            // The session's values are read (a materialized CTE, evaluated first) before they are changed.
+            let previous = try connection.query(
+                """
+                WITH previous AS MATERIALIZED (
+                    SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st)
+                SELECT p.lt, p.st, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)
+                FROM previous AS p
+                """,
+                [.text(lockTimeout.settingText), .text(settings.statementTimeout.settingText)],
+                purpose: "set timeouts for \(purpose)"
+            ).rows[0]
             defer {
-                if sessionTimeouts {
-                    _ = try? setTimeouts(lock: settings.lockTimeout, local: false, purpose: "restore timeouts")
-                } else {
-                    _ = try? connection.execute("RESET lock_timeout", purpose: "reset lock_timeout")
-                    _ = try? connection.execute("RESET statement_timeout", purpose: "reset statement_timeout")
-                }
+                _ = try? connection.query(
+                    "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+                    [previous["lt"].map { .text($0) }, previous["st"].map { .text($0) }],
+                    purpose: "restore timeouts after \(purpose)")
             }
             return try body()
         }
     }
 
-    private func setTimeouts(lock: Duration, local: Bool, purpose: String) throws {
+    private func setTimeouts(lock: Duration, purpose: String) throws {
         try connection.query(
-            "SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
-            [.text(lock.settingText), .text(settings.statementTimeout.settingText), .text(local ? "true" : "false")],
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+            [.text(lock.settingText), .text(settings.statementTimeout.settingText)],
             purpose: "set timeouts for \(purpose)")
     }
 

@@ -14,16 +14,21 @@ public struct ConnectionOptions: Sendable {
     /// keepalives; TCP keepalives are also asked for on the client side unless the conninfo sets them.
     /// nil leaves all of these to the server's and libpq's defaults.
     public var deadPeerCheck: DeadPeerCheck?
+    /// Settings every session starts with, set with `set_config` at connect in the statement that sets the
+    /// time zone (no extra round trip). `RESET` would take them back to the server's defaults: code that
+    /// changes one for a while puts back the value it found.
+    public var sessionSettings: [(name: String, value: String)]
 
     /// Creates connection options.
     public init(
         conninfo: String = "", applicationName: String = "partmand", connectTimeout: Int? = 10,
-        deadPeerCheck: DeadPeerCheck? = DeadPeerCheck()
+        deadPeerCheck: DeadPeerCheck? = DeadPeerCheck(), sessionSettings: [(name: String, value: String)] = []
     ) {
         self.conninfo = conninfo
         self.applicationName = applicationName
         self.connectTimeout = connectTimeout
         self.deadPeerCheck = deadPeerCheck
+        self.sessionSettings = sessionSettings
     }
 
     /// The conninfo with every password replaced by `***`, safe for logs and errors.

@@ -42,7 +42,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Opens a connection and sets the session to `TimeZone` UTC and `DateStyle` ISO, so
-    /// that results read the same whatever the server's defaults.
+    /// that results read the same whatever the server's defaults, and to the options' `sessionSettings`.
     public static func connect(_ options: ConnectionOptions, logger: Logger) throws(PostgresError) -> PostgresConnection
     {
         let parameters = try options.connectParameters(environment: ProcessInfo.processInfo.environment)
@@ -62,10 +62,11 @@ public final class PostgresConnection: @unchecked Sendable {
             )
         }
         let connection = PostgresConnection(handle: handle, logger: logger)
-        try connection.execute(
-            "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)",
-            purpose: "configure session"
-        )
+        let settings = options.sessionSettings.indices.map { ", set_config($\($0 * 2 + 1), $\($0 * 2 + 2), false)" }
+        try connection.query(
+            "SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false)"
+                + settings.joined(),
+            options.sessionSettings.flatMap { [.text($0.name), .text($0.value)] }, purpose: "configure session")
         if let check = options.deadPeerCheck {
             try connection.configureDeadClientCheck(check)
         }

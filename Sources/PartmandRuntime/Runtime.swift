@@ -17,7 +17,8 @@ public struct Runtime: Sendable {
 
     public init(_ config: PartmandConfiguration, logger: Logger) {
         let options = ConnectionOptions(
-            conninfo: config.database.conninfo, connectTimeout: config.database.connectTimeout)
+            conninfo: config.database.conninfo, connectTimeout: config.database.connectTimeout
+        ).withMaintenanceTimeouts(config.maintenance)
         pool = ConnectionPool(options: options, size: config.database.poolSize, logger: logger)
         engine = MaintenanceEngine(pool: pool, settings: config.maintenance, logger: logger, partman: config.partman)
         history = config.history

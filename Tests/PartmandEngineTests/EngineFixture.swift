@@ -25,8 +25,8 @@ final class EngineFixture: Sendable {
     ) throws {
         schema = try TestSchema(prefix, conninfo: conninfo)
         pool = ConnectionPool(
-            options: ConnectionOptions(conninfo: try conninfo ?? TestServer.conninfo()), size: poolSize,
-            logger: TestServer.silentLogger)
+            options: ConnectionOptions(conninfo: try conninfo ?? TestServer.conninfo()).withMaintenanceTimeouts(
+                settings), size: poolSize, logger: TestServer.silentLogger)
         engine = MaintenanceEngine(pool: pool, settings: settings, logger: TestServer.silentLogger)
     }
 

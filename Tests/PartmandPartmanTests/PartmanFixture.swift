@@ -110,7 +110,9 @@ final class PartmanFixture: Sendable {
     init(_ prefix: String, partman: PartmanOptions = PartmanOptions()) throws {
         conninfo = try PartmanServer.conninfo()
         schema = try TestSchema(prefix, conninfo: conninfo)
-        pool = ConnectionPool(options: ConnectionOptions(conninfo: conninfo), size: 2, logger: TestServer.silentLogger)
+        pool = ConnectionPool(
+            options: ConnectionOptions(conninfo: conninfo).withMaintenanceTimeouts(Self.fastSettings), size: 2,
+            logger: TestServer.silentLogger)
         engine = MaintenanceEngine(
             pool: pool, settings: Self.fastSettings, logger: TestServer.silentLogger, partman: partman)
     }

@@ -166,6 +166,86 @@ struct PartmanDriver {
         return spans
     }
 
+    /// Whether `maintainInOneStatement` may be tried: the pass's first read found nothing to do before
+    /// pg_partman's call, and the server tells whether a transaction wrote (PostgreSQL 13 and later).
+    func canMaintainInOneStatement(_ spec: TableSpec, surveyed: Inspection) -> Bool {
+        !surveyed.needsWorkFirst(spec.defaultRows) && connection.serverVersionNumber >= 130000 && !stop.isStopped
+    }
+
+    /// Maintains a set whose first read (`surveyed`) found nothing to do before pg_partman's call, in one
+    /// statement, one transaction: it takes the set's lock for that transaction (the key of `TableLock`,
+    /// without waiting), checks that `surveyed` still holds, calls `run_maintenance` and, only when the
+    /// call wrote something, takes the lock at session level too, so that what changed is read under it.
+    /// False when nothing was called and no lock is held: the lock is busy, the set changed since the
+    /// first read, or the session's `statement_timeout` is not the configured one (a `statement_timeout`
+    /// set inside a statement does not bound it; `withMaintenanceTimeouts` makes it the session's own);
+    /// the caller then takes the locked path, which finds out which and reports it.
+    ///
+    /// The check reads the catalog as the statement started, a moment before the lock: a change that
+    /// another lock holder committed in that moment is not seen, and is then counted in this set's report
+    /// if pg_partman changed the set too. pg_partman's call itself reads the set afresh.
+    func maintainInOneStatement(_ spec: TableSpec, surveyed: Inspection, report: inout TableReport) throws -> Bool {
+        report.engine = .pgPartman
+        var runner = TransactionRunner(
+            connection: connection, settings: settings, stop: stop, logger: logger, isRetryable: Self.isRetryable)
+        runner.tally = tally
+        let catalog = surveyed.catalog
+        let parent = surveyed.set.parentTable
+        // Each step is a MATERIALIZED CTE reading the one before it, so they run once and in this order.
+        let sql = """
+            WITH locked AS MATERIALIZED (
+                SELECT l.locked, current_setting('application_name') AS app, current_setting('lock_timeout') AS lt,
+                       current_setting('statement_timeout') AS st,
+                       current_setting('statement_timeout')::interval = $4::interval AS bounded,
+                       CASE WHEN l.locked THEN set_config('application_name', $5 || to_char(now() AT TIME ZONE 'UTC',
+                           'YYYY-MM-DD"T"HH24:MI:SS"Z"'), true) END AS marked,
+                       CASE WHEN l.locked THEN set_config('lock_timeout', $6, true) END AS lt_set
+                FROM pg_try_advisory_xact_lock($3::int8) AS l(locked)),
+            checked AS MATERIALIZED (
+                SELECT l.*, CASE WHEN l.locked AND l.bounded
+                    THEN \(CatalogReader.stillHoldsCondition(catalog, oid: "$7", expected: "$8")) ELSE false END AS holds
+                FROM locked l),
+            called AS MATERIALIZED (
+                SELECT c.*, CASE WHEN c.holds THEN \(runMaintenanceCall) END AS call FROM checked c),
+            wrote AS MATERIALIZED (
+                SELECT c.*, pg_current_xact_id_if_assigned() IS NOT NULL AS written FROM called c)
+            SELECT w.locked, w.bounded, w.holds, w.written, w.app, w.lt, w.st,
+                   CASE WHEN w.holds AND w.written THEN pg_try_advisory_lock($3::int8) END AS kept
+            FROM wrote w
+            """
+        let parameters: [PostgresValue?] = [
+            .text(parent), .text(jobmon ? "true" : "false"), .text(String(TableLock.key(parent: catalog.oid))),
+            .text(settings.statementTimeout.settingText), .text(TableLock.holderPrefix),
+            .text(settings.lockTimeout.settingText), .text(String(catalog.oid)), .text(catalog.fingerprint.text),
+        ]
+        let result: QueryResult
+        do {
+            result = try runner.withRetries("pg_partman run_maintenance for \(parent)") {
+                try connection.query(
+                    sql, parameters, purpose: "run pg_partman maintenance for \(parent)", prepared: true)
+            }
+        } catch let error as PostgresError where !error.isConnectionProblem {
+            // Only the commit can fail after the session-level lock was taken; it would outlive the failure.
+            _ = try TableLock.releaseIfHeld(parent: catalog.oid, on: connection)
+            throw error
+        }
+        let row = result.rows[0]
+        guard try row.bool("holds") else { return false }
+        var afterNames: Set<QualifiedName>?
+        if try row.bool("written") {
+            let lock = TableLock.adopt(
+                parent: catalog.oid, previous: (try row.string("app"), try row.string("lt"), try row.string("st")))
+            defer { lock.release(on: connection) }
+            afterNames = try lock.release(on: connection, readingPartitionNamesOf: catalog.oid)
+        }
+        report.findings = surveyed.findings
+        for finding in surveyed.findings { logger.info("\(finding)") }
+        finish(
+            surveyed, result: result, afterNames: afterNames, defaultRowsLeft: catalog.snapshot.defaultRows,
+            report: &report)
+        return true
+    }
+
     /// Maintains the set under `lock` (taken by the caller, which releases it if this throws); releases
     /// it at the end. Fills `report`; errors thrown are the set's failure.
     /// `surveyed`: the pass's first read of the set, used when it still holds under the lock.
@@ -226,16 +306,6 @@ struct PartmanDriver {
             result = try runMaintenance(inspection, unlessChangedSince: nil, runner: runner)!
         }
 
-        let before = snapshot.partitions
-        for notice in result.notices {
-            let text = notice.message + (notice.detail.map { " (\($0))" } ?? "")
-            report.notices.append(text)
-            logger.notice("pg_partman: \(text)", metadata: ["severity": "\(notice.severity)"])
-            if notice.message.contains("maintenance already running") {
-                report.status = .skipped("pg_partman maintenance is already running in another session")
-            }
-        }
-
         // pg_partman moves no default-partition rows, so those are counted again (under the lock's
         // timeouts) only when partmand moved some.
         var left = snapshot.defaultRows
@@ -244,15 +314,36 @@ struct PartmanDriver {
         }
         // What pg_partman made and retired: the partitions' names read again, with the unlock.
         let afterNames = try lock.release(on: connection, readingPartitionNamesOf: inspection.catalog.oid)
-        let beforeNames = Set(before.map(\.name)).union(snapshot.defaultPartition.map { [$0] } ?? [])
-        report.created += afterNames.subtracting(beforeNames).sorted { $0.name < $1.name }
-            .filter { !report.created.contains($0) }
-        report.retired += before.filter { !afterNames.contains($0.name) }.map {
-            RetiredPartition(
-                name: $0.name, range: $0.range, action: inspection.set.retentionKeepTable ? .detach : .drop,
-                finishPendingDetach: false)
+        finish(inspection, result: result, afterNames: afterNames, defaultRowsLeft: left, report: &report)
+    }
+
+    /// Fills `report` from pg_partman's call (`result`, its notices) and the partitions' names after it
+    /// (`afterNames`; nil when the call wrote nothing, so the set is as `inspection` read it).
+    private func finish(
+        _ inspection: Inspection, result: QueryResult, afterNames: Set<QualifiedName>?, defaultRowsLeft: DefaultRows?,
+        report: inout TableReport
+    ) {
+        let snapshot = inspection.catalog.snapshot
+        for notice in result.notices {
+            let text = notice.message + (notice.detail.map { " (\($0))" } ?? "")
+            report.notices.append(text)
+            logger.notice("pg_partman: \(text)", metadata: ["severity": "\(notice.severity)"])
+            if notice.message.contains("maintenance already running") {
+                report.status = .skipped("pg_partman maintenance is already running in another session")
+            }
         }
-        if let rows = left, rows.count > 0 {
+        if let afterNames {
+            let before = snapshot.partitions
+            let beforeNames = Set(before.map(\.name)).union(snapshot.defaultPartition.map { [$0] } ?? [])
+            report.created += afterNames.subtracting(beforeNames).sorted { $0.name < $1.name }
+                .filter { !report.created.contains($0) }
+            report.retired += before.filter { !afterNames.contains($0.name) }.map {
+                RetiredPartition(
+                    name: $0.name, range: $0.range, action: inspection.set.retentionKeepTable ? .detach : .drop,
+                    finishPendingDetach: false)
+            }
+        }
+        if let rows = defaultRowsLeft, rows.count > 0 {
             report.defaultRowsLeft = rows
             logger.warning("\(Finding.defaultRows(rows)); they stay in the default partition")
         }
@@ -264,8 +355,7 @@ struct PartmanDriver {
     private func runMaintenance(
         _ inspection: Inspection, unlessChangedSince catalog: TableCatalog?, runner: TransactionRunner
     ) throws -> QueryResult? {
-        let call =
-            "\(partman.function("run_maintenance"))(p_parent_table => $1, p_analyze => false, p_jobmon => $2::boolean)"
+        let call = runMaintenanceCall
         var parameters: [PostgresValue?] = [.text(inspection.set.parentTable), .text(jobmon ? "true" : "false")]
         var sql = "SELECT true AS holds, \(call)"
         if let catalog {
@@ -282,6 +372,11 @@ struct PartmanDriver {
                 prepared: true)
         }
         return try result.rows[0].bool("holds") ? result : nil
+    }
+
+    /// pg_partman's `run_maintenance` for the set named by parameter $1, with p_jobmon parameter $2.
+    private var runMaintenanceCall: String {
+        "\(partman.function("run_maintenance"))(p_parent_table => $1, p_analyze => false, p_jobmon => $2::boolean)"
     }
 
     /// pg_partman 4.x re-raises every error as P0001 with the original message: lock timeouts and deadlocks

@@ -10,15 +10,19 @@ import Testing
 @Suite struct SessionTimeoutsTests {
     private let settings = MaintenanceSettings(lockTimeout: .milliseconds(1234), statementTimeout: .seconds(56))
 
+    private func connect() throws -> PostgresConnection {
+        try PostgresConnection.connect(
+            ConnectionOptions(conninfo: try TestServer.conninfo()).withMaintenanceTimeouts(settings),
+            logger: TestServer.silentLogger)
+    }
+
     private func show(_ name: String, on connection: PostgresConnection) throws -> String? {
         try connection.query("SELECT current_setting($1)", [.text(name)], purpose: "read").rows[0][0]
     }
 
     @Test("a session opened with the maintenance timeouts has them as its own")
     func sessionStartsWithThem() throws {
-        let connection = try PostgresConnection.connect(
-            ConnectionOptions(conninfo: try TestServer.conninfo()).withMaintenanceTimeouts(settings),
-            logger: TestServer.silentLogger)
+        let connection = try connect()
         defer { connection.close() }
         #expect(try show("lock_timeout", on: connection) == "1234ms")
         #expect(try show("statement_timeout", on: connection) == "56s")
@@ -28,9 +32,7 @@ import Testing
     /// `RESET` would take the session back to the server's defaults (no timeouts at all).
     @Test("work outside a transaction with its own lock timeout puts the session's timeouts back, not RESET")
     func outsideTransactionPutsThemBack() throws {
-        let connection = try PostgresConnection.connect(
-            ConnectionOptions(conninfo: try TestServer.conninfo()).withMaintenanceTimeouts(settings),
-            logger: TestServer.silentLogger)
+        let connection = try connect()
         defer { connection.close() }
         let runner = TransactionRunner(
             connection: connection, settings: settings, stop: StopSignal(), logger: TestServer.silentLogger)

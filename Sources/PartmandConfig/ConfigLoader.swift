@@ -339,11 +339,7 @@ public enum ConfigLoader {
     private static func parseTable(_ node: ConfigNode, defaultEngine: EngineKind, directory: String)
         throws(ConfigError) -> TableSpec
     {
-        let keys = try node.mapping(allowed: [
-            "table", "column", "interval", "premake", "retention", "retention_action", "archive_schema",
-            "default_partition", "timezone", "enabled", "engine", "default_rows", "infinite_time_partitions",
-            "create", "columnar_after",
-        ])
+        let keys = try node.mapping(allowed: tableKeys)
         func required(_ key: String) throws(ConfigError) -> ConfigNode {
             guard let value = keys[key] else { throw node.error("missing required key '\(key)'") }
             return value
@@ -419,6 +415,13 @@ public enum ConfigLoader {
         }
         return spec
     }
+
+    /// The keys of a `tables:` entry.
+    private static let tableKeys: Set<String> = [
+        "table", "column", "interval", "premake", "retention", "retention_action", "archive_schema",
+        "default_partition", "timezone", "enabled", "engine", "default_rows", "infinite_time_partitions",
+        "create", "columnar_after",
+    ]
 
     private static func parseRetentionAction(_ node: ConfigNode?, archiveSchema: ConfigNode?) throws(ConfigError)
         -> RetentionAction

@@ -34,9 +34,9 @@ struct ConfigNode {
     }
 
     /// The entries of a mapping, refusing keys not in `allowed`.
-    func mapping(allowed: Set<String>) throws(ConfigError) -> [String: ConfigNode] {
+    func mapping(allowed: Set<String>) throws(ConfigError) -> ConfigMapping {
         guard case .mapping(let mapping) = node else { throw error("expected a mapping (key: value pairs)") }
-        var entries: [String: ConfigNode] = [:]
+        var entries = ConfigMapping()
         for (keyNode, value) in mapping {
             guard let key = keyNode.scalar?.string else {
                 throw ConfigNode(node: keyNode, path: path, file: file).error("keys must be plain strings")
@@ -46,7 +46,8 @@ struct ConfigNode {
                 let known = allowed.sorted().joined(separator: ", ")
                 throw ConfigNode(node: keyNode, path: childPath, file: file).error("unknown key (known keys: \(known))")
             }
-            entries[key] = ConfigNode(node: value, path: childPath, file: file)
+            entries.keys.append(key)
+            entries.nodes.append(ConfigNode(node: value, path: childPath, file: file))
         }
         return entries
     }
@@ -92,5 +93,18 @@ struct ConfigNode {
             return values
         }
         return [try string()]
+    }
+}
+
+/// A mapping's entries by key, found by a scan: a configuration's mappings have a handful of keys, too
+/// few for hashing each lookup to pay off.
+struct ConfigMapping {
+    fileprivate var keys: [String] = []
+    fileprivate var nodes: [ConfigNode] = []
+
+    /// The value of `key` (the last one, should a key repeat), nil when the mapping does not have it.
+    subscript(_ key: String) -> ConfigNode? {
+        guard let index = keys.lastIndex(of: key) else { return nil }
+        return nodes[index]
     }
 }

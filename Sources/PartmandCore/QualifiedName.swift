@@ -15,6 +15,11 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
     /// Unquoted parts are folded to lower case, as PostgreSQL does (ASCII letters only, as in a UTF-8 database).
     /// A part longer than ``maxIdentifierBytes`` is refused: PostgreSQL would look up a truncated name.
     public init(parsing text: String, defaultSchema: String = "public") throws(NameError) {
+        if let plain = Self.plainParts(text), plain.schema != nil || defaultSchema.utf8.count <= Self.maxIdentifierBytes
+        {
+            self.init(schema: plain.schema ?? defaultSchema, name: plain.name)
+            return
+        }
         let parts = try Self.splitParts(text)
         switch parts.count {
         case 1: self.init(schema: defaultSchema, name: parts[0])
@@ -63,6 +68,33 @@ public struct QualifiedName: Hashable, Sendable, Comparable, CustomStringConvert
 
     public static func < (lhs: QualifiedName, rhs: QualifiedName) -> Bool {
         (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
+    }
+
+    /// The common spelling, read byte by byte: `table` or `schema.table` of ASCII letters (folded to lower
+    /// case), digits, `_` and `$`, each part 1 to ``maxIdentifierBytes`` bytes; nil for anything else,
+    /// which `splitParts` then reads (or refuses, with the reason).
+    private static func plainParts(_ text: String) -> (schema: String?, name: String)? {
+        var folded: [UInt8] = []
+        folded.reserveCapacity(text.utf8.count)
+        var dot: Int?
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"),
+                UInt8(ascii: "$"):
+                folded.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): folded.append(byte + 0x20)
+            case UInt8(ascii: ".") where dot == nil:
+                dot = folded.count
+                folded.append(byte)
+            default: return nil
+            }
+        }
+        let nameStart = dot.map { $0 + 1 } ?? 0
+        let nameBytes = folded.count - nameStart
+        guard (1...maxIdentifierBytes).contains(nameBytes), dot.map({ (1...maxIdentifierBytes).contains($0) }) ?? true
+        else { return nil }
+        let name = String(decoding: folded[nameStart...], as: UTF8.self)
+        return (dot.map { String(decoding: folded[..<$0], as: UTF8.self) }, name)
     }
 
     /// Splits on unquoted dots, scalar by scalar (a quote followed by a combining mark is one Character,

@@ -339,8 +339,7 @@ public enum CatalogReader {
                 continue
             }
             let typeName = row["key_type"]
-            let columnsJSON = row["columns"] ?? "[]"
-            let columns = (try? JSONDecoder().decode([String].self, from: Data(columnsJSON.utf8))) ?? []
+            let columns = row["columns"].flatMap(JSONStringArray.parse) ?? []
             parents[spec.parent] = ParentRow(
                 oid: UInt32(oid), relkind: try row.string("relkind"), strategy: row["strategy"],
                 keyCount: try row.optionalInt64("key_count").map(Int.init), keyColumn: row["key_column"] ?? "",

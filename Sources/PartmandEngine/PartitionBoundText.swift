@@ -45,7 +45,7 @@ enum PartitionBoundText {
         guard bytes.count >= needle.count else { return nil }
         var index = start
         while index <= bytes.count - needle.count {
-            if bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
             index += 1
         }
         return nil
@@ -74,13 +74,16 @@ enum PartitionBoundText {
         seconds += Double(hour * 3600 + minute * 60 + second)
         if scanner.skip(".") {
             guard let (fraction, count) = scanner.fraction(), count <= 6 else { return nil }
-            seconds += Double(fraction) / pow(10, Double(count))
+            seconds += Double(fraction) / powersOfTen[count]
         }
         if scanner.atEnd || (scanner.skip("+") && scanner.digits(2) == 0 && scanner.atEnd) {
             return Date(timeIntervalSince1970: seconds)
         }
         return nil
     }
+
+    /// 10⁰ through 10⁶, exact as doubles: the divisors of a fraction of 0 to 6 digits.
+    private static let powersOfTen: [Double] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
 }
 
 /// Reads ASCII digits and punctuation off UTF-8 bytes.
@@ -119,9 +122,9 @@ private struct DigitScanner {
         return count == 0 ? nil : (value, count)
     }
 
-    /// Consumes `character` when it comes next.
-    mutating func skip(_ character: Character) -> Bool {
-        guard index < bytes.endIndex, bytes[index] == character.asciiValue else { return false }
+    /// Consumes `scalar` (ASCII) when it comes next.
+    mutating func skip(_ scalar: Unicode.Scalar) -> Bool {
+        guard index < bytes.endIndex, UInt32(bytes[index]) == scalar.value else { return false }
         index += 1
         return true
     }

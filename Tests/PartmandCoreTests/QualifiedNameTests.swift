@@ -24,6 +24,15 @@ struct QualifiedNameTests {
             // PostgreSQL folds only ASCII letters of unquoted names in a UTF-8 database.
             ("ÉVÉNEMENTS", "public", "ÉvÉnements"),
             ("App.Événements_2026", "app", "Événements_2026"),
+            // The plain spelling, read without the general parser.
+            ("A.B", "a", "b"),
+            ("T1", "public", "t1"),
+            ("_x$.Y9", "_x$", "y9"),
+            ("2026.01", "2026", "01"),
+            (
+                String(repeating: "S", count: 63) + "." + String(repeating: "T", count: 63),
+                String(repeating: "s", count: 63), String(repeating: "t", count: 63)
+            ),
         ])
     func valid(text: String, schema: String, name: String) throws {
         let parsed = try QualifiedName(parsing: text)
@@ -36,6 +45,10 @@ struct QualifiedNameTests {
             try QualifiedName(parsing: "events", defaultSchema: "app") == QualifiedName(schema: "app", name: "events"))
         #expect(
             try QualifiedName(parsing: "x.events", defaultSchema: "app") == QualifiedName(schema: "x", name: "events"))
+        let error = #expect(throws: NameError.self) {
+            try QualifiedName(parsing: "events", defaultSchema: String(repeating: "s", count: 64))
+        }
+        #expect(error?.reason.contains("schema name is longer") == true)
     }
 
     @Test(
@@ -56,6 +69,8 @@ struct QualifiedNameTests {
             ("my events", "needs double quotes"),
             ("app.events-2026", "needs double quotes"),
             ("app .events", "needs double quotes"),
+            ("app.events.", "empty name part"),
+            ("a.b-c", "needs double quotes"),
         ])
     func invalid(text: String, reason: String) {
         let error = #expect(throws: NameError.self) { try QualifiedName(parsing: text) }

@@ -76,6 +76,29 @@ struct RowTests {
         }
     }
 
+    @Test func rowsOfNoColumn() throws {
+        let connection = try TestDatabase.connect()
+        defer { connection.close() }
+        let result = try connection.query("SELECT FROM generate_series(1, 3)", purpose: "rows of no column")
+        #expect(result.columns.isEmpty && result.rows.count == 3)
+    }
+
+    @Test func valuesOfManyRows() throws {
+        let connection = try TestDatabase.connect()
+        defer { connection.close() }
+        let result = try connection.query(
+            "SELECT n, repeat('é', n) AS s, CASE WHEN n % 2 = 0 THEN n END AS even, '' AS empty"
+                + " FROM generate_series(0, 99) n ORDER BY n",
+            purpose: "many rows")
+        #expect(result.rows.count == 100)
+        for (n, row) in result.rows.enumerated() {
+            #expect(try row.int("n") == n)
+            #expect(try row.string("s") == String(repeating: "é", count: n))
+            #expect(try row.optionalInt("even") == (n % 2 == 0 ? n : nil))
+            #expect(try row.string("empty") == "")
+        }
+    }
+
     @Test func affectedRows() throws {
         try TestDatabase.withSchema { connection, schema in
             let table = SQL.qualified(schema, "t")
@@ -90,8 +113,8 @@ struct RowTests {
 
     @Test func unknownColumnIsAProgrammingError() async {
         await #expect(processExitsWith: .failure) {
-            let row = Row(columnIndex: ["a": 0], values: ["1"])
-            _ = row["b"]
+            let connection = try TestDatabase.connect()
+            _ = try connection.query("SELECT 1 AS a", purpose: "one column").rows[0]["b"]
         }
     }
 }

@@ -229,15 +229,22 @@ public final class MaintenanceEngine: Sendable {
                 logger.error("cannot list pg_partman sets: \(error)")
             }
         }
-        var survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
-        survey.partman = surveyPartman(enabled.filter { $0.engine == .pgPartman }, now: now, logger: logger)
+        let survey = survey(enabled.filter { $0.engine == .native }, now: now, logger: logger)
+        // The pg_partman sets are read while they are maintained, a chunk ahead (one pooled connection
+        // reads, another maintains), when the pool has two connections.
+        let partmanFeed = SurveyFeed<PartmanDriver.Inspection>(
+            enabled.filter { $0.engine == .pgPartman }, readingAhead: pool.size > 1
+        ) { [self, logger] specs in
+            surveyPartman(specs, now: now, logger: logger)
+        }
+        defer { partmanFeed.stop() }
         // The tables in `first` go first, alone. Then tables whose first read says they only need new
         // partitions are maintained side by side, one per
         // pooled connection; the others (retirements wait for older transactions, pg_partman maintains one
         // set at a time) one after another.
         let results = TableSlots<TableReport>(count: enabled.count)
         let next = Counter()
-        let maintainOne: @Sendable (Int) -> Void = { [enabled, logger, retirementRefusal, survey] index in
+        let maintainOne: @Sendable (Int) -> Void = { [enabled, logger, retirementRefusal, survey, partmanFeed] index in
             let spec = enabled[index]
             var tableLogger = logger
             tableLogger[metadataKey: "table"] = "\(spec.parent)"
@@ -250,7 +257,8 @@ public final class MaintenanceEngine: Sendable {
             } else {
                 tableReport = self.maintain(
                     spec, now: now, surveyed: survey.catalogs[spec.parent],
-                    surveyedSet: survey.partman?.sets[spec.parent], retirementRefusal: retirementRefusal,
+                    surveyedSet: spec.engine == .pgPartman ? partmanFeed.value(of: spec.parent) : nil,
+                    retirementRefusal: retirementRefusal,
                     logger: tableLogger)
             }
             self.log(tableReport, logger: tableLogger)
@@ -266,6 +274,7 @@ public final class MaintenanceEngine: Sendable {
         DispatchQueue.concurrentPerform(iterations: max(1, min(pool.size, side.count))) { _ in
             while let position = next.take(below: side.count) { maintainOne(side[position]) }
         }
+        partmanFeed.start()
         for index in enabled.indices where !handled.contains(index) { maintainOne(index) }
         report.tables = results.filled
         report.duration = .since(started)
@@ -279,18 +288,13 @@ public final class MaintenanceEngine: Sendable {
         var catalogs: [QualifiedName: TableCatalog] = [:]
         /// Tables whose plan only creates partitions (no retirement): safe to maintain side by side.
         var onlyCreates: Set<QualifiedName> = []
-        /// The pg_partman sets' first read, when there are sets and it succeeded.
-        var partman: PartmanSurvey?
     }
 
-    /// What one read of every pg_partman set found.
-    private struct PartmanSurvey {
-        var sets: [QualifiedName: PartmanDriver.Inspection] = [:]
-    }
-
-    /// Reads every pg_partman set of `specs` at once (a few queries for all, under lock_timeout, without
+    /// Reads the pg_partman sets of `specs` at once (a few queries for all, under lock_timeout, without
     /// retries); nil when there are none or the read failed (each set is then read under its lock).
-    private func surveyPartman(_ specs: [TableSpec], now: Date, logger: Logger) -> PartmanSurvey? {
+    private func surveyPartman(_ specs: [TableSpec], now: Date, logger: Logger)
+        -> [QualifiedName: PartmanDriver.Inspection]?
+    {
         guard !specs.isEmpty else { return nil }
         do {
             var once = settings
@@ -301,11 +305,11 @@ public final class MaintenanceEngine: Sendable {
                         guard let installed = try PartmanExtension.find(on: connection) else { return nil }
                         let read = try PartmanDriver.inspect(
                             specs, partman: installed, now: now, isolatingFailures: true, on: connection)
-                        return PartmanSurvey(sets: read.compactMapValues { try? $0.get() })
+                        return read.compactMapValues { try? $0.get() }
                     }
             }
         } catch {
-            logger.notice("cannot read every pg_partman set at once; reading them one by one: \(error)")
+            logger.notice("cannot read \(specs.count) pg_partman sets at once; reading each under its lock: \(error)")
             return nil
         }
     }

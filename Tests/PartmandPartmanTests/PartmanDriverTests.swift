@@ -224,6 +224,30 @@ extension PartmanSuites {
             #expect(again.tables[0].status == .ok && again.tables[0].created.isEmpty, "\(again.tables[0].summary)")
         }
 
+        /// The pass reads its sets a chunk ahead (16 first, then 64): sets of the second chunk are
+        /// maintained with their own first read, made while the first chunk's sets were maintained.
+        @Test("a pass over 20 sets (two chunks of the first read) maintains each with its own read")
+        func setsAcrossChunks() throws {
+            let fixture = try PartmanFixture("pmchunks")
+            let names = (1...20).map { "s\($0)" }
+            for name in names {
+                try fixture.register(name, premake: 2)
+                try fixture.insertNow(name)
+            }
+            try fixture.schema.run(
+                "UPDATE partman.part_config SET premake = 3, infinite_time_partitions = true WHERE parent_table LIKE $1",
+                [.text(fixture.schema.name + ".%")])
+            let before = try Dictionary(uniqueKeysWithValues: names.map { ($0, try fixture.children($0)) })
+            let report = fixture.pass(names.map { fixture.spec($0) })
+            #expect(report.tables.map(\.table.name) == names)
+            for table in report.tables {
+                let made = Set(try fixture.children(table.table.name)).subtracting(before[table.table.name]!)
+                #expect(table.status == .ok, "\(table.summary)")
+                #expect(!made.isEmpty && Set(table.created.map(\.name)) == made, "\(table.summary)")
+            }
+            #expect(try fixture.advisoryLocksHeld(on: names) == 0)
+        }
+
         @Test("tables: all maintains every part_config set with automatic maintenance on")
         func allSets() throws {
             let fixture = try PartmanFixture("pmall", partman: PartmanOptions(tables: .all))

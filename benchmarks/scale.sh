@@ -199,7 +199,7 @@ partman_each() {
 }
 peak_rss() { /usr/bin/time -f '%M' "$PARTMAND" once --config "$1" --log-level error 2>&1 >/dev/null | tail -1; }
 
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 printf '\n## Scale run %s\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)"
 printf 'Machine: %s cores (%s), PostgreSQL %s (fsync off), pg_partman %s, %s runs each (median). Logs: %s\n\n' \

@@ -230,7 +230,16 @@ struct PartmanDriver {
             throw error
         }
         let row = result.rows[0]
-        guard try row.bool("holds") else { return false }
+        guard try row.bool("holds") else {
+            let reason =
+                try !row.bool("locked")
+                ? "its lock is busy"
+                : try !row.bool("bounded")
+                    ? "the session's statement_timeout is not the configured one"
+                    : "it changed since the first read"
+            logger.debug("maintaining \(parent) the long way: \(reason)")
+            return false
+        }
         var afterNames: Set<QualifiedName>?
         if try row.bool("written") {
             let lock = TableLock.adopt(

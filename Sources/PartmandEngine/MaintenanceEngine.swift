@@ -388,15 +388,16 @@ public final class MaintenanceEngine: Sendable {
         let tally = RetryTally()
         do {
             try pool.withConnection { connection in
-                if spec.engine == .pgPartman, let surveyedSet {
-                    let driver = PartmanDriver(
-                        connection: connection, partman: surveyedSet.partman, settings: settings,
-                        jobmon: partman.jobmon, stop: stopSignal, now: now, logger: logger, tally: tally)
-                    if driver.canMaintainInOneStatement(spec, surveyed: surveyedSet),
-                        try driver.maintainInOneStatement(spec, surveyed: surveyedSet, report: &report)
-                    {
-                        return
-                    }
+                let driver = { [self] (installed: PartmanExtension) in
+                    PartmanDriver(
+                        connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
+                        stop: stopSignal, now: now, logger: logger, tally: tally)
+                }
+                if spec.engine == .pgPartman, let surveyedSet,
+                    driver(surveyedSet.partman).canMaintainInOneStatement(spec, surveyed: surveyedSet),
+                    try driver(surveyedSet.partman).maintainInOneStatement(spec, surveyed: surveyedSet, report: &report)
+                {
+                    return
                 }
                 guard let lock = try lockTable(spec.parent, on: connection, report: &report) else { return }
                 defer { lock.release(on: connection) }
@@ -410,10 +411,7 @@ public final class MaintenanceEngine: Sendable {
                     guard let installed = try surveyedSet?.partman ?? PartmanExtension.find(on: connection) else {
                         throw PartmanExtension.missingError(for: spec.parent)
                     }
-                    let driver = PartmanDriver(
-                        connection: connection, partman: installed, settings: settings, jobmon: partman.jobmon,
-                        stop: stopSignal, now: now, logger: logger, tally: tally)
-                    try driver.maintain(spec, surveyed: surveyedSet, lock: lock, report: &report)
+                    try driver(installed).maintain(spec, surveyed: surveyedSet, lock: lock, report: &report)
                 }
             }
         } catch let error as TableError {

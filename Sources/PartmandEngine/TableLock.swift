@@ -61,8 +61,8 @@ public final class TableLock {
                 SELECT current_setting('application_name') AS app, current_setting('lock_timeout') AS lt,
                        current_setting('statement_timeout') AS st)
             SELECT t.oid::int8 AS oid, l.locked, p.app, p.lt, p.st,
-                   CASE WHEN l.locked THEN set_config('application_name', $3 || to_char(now() AT TIME ZONE 'UTC',
-                       'YYYY-MM-DD"T"HH24:MI:SS"Z"'), false) END AS marked,
+                   CASE WHEN l.locked THEN set_config('application_name', \(holderMark(prefix: "$3")), false) END
+                       AS marked,
                    CASE WHEN l.locked AND $4::text IS NOT NULL THEN set_config('lock_timeout', $4, false) END AS lt_set,
                    CASE WHEN l.locked AND $5::text IS NOT NULL THEN set_config('statement_timeout', $5, false) END AS st_set
             FROM previous AS p
@@ -79,7 +79,7 @@ public final class TableLock {
         guard try row.bool("locked") else { return .busy }
         return .acquired(
             TableLock(
-                key: keyClass << 32 | oid,
+                key: key(parent: UInt32(oid)),
                 previous: (try row.string("app"), try row.string("lt"), try row.string("st"))))
     }
 
@@ -91,6 +91,12 @@ public final class TableLock {
         -> TableLock
     {
         TableLock(key: key(parent: oid), previous: previous)
+    }
+
+    /// The `application_name` of a session that holds a table lock, as an SQL expression: `holderPrefix`
+    /// (given as the parameter `prefix`) and the moment, which `holders` reads back.
+    static func holderMark(prefix: String) -> String {
+        "\(prefix) || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 
     /// The lock's key for the table whose OID is `oid`.

@@ -51,7 +51,10 @@ public struct TransactionRunner {
                 if propagatesToWorkers {
                     try setPropagatedTimeouts(lock: lockTimeout ?? settings.lockTimeout, purpose: purpose)
                 } else if !sessionTimeouts || (lockTimeout != nil && lockTimeout != settings.lockTimeout) {
-                    try setTimeouts(lock: lockTimeout ?? settings.lockTimeout, purpose: purpose)
+                    try setTimeouts(
+                        lock: (lockTimeout ?? settings.lockTimeout).settingText,
+                        statement: settings.statementTimeout.settingText, local: true,
+                        purpose: "set timeouts for \(purpose)")
                 }
                 let value = try body()
                 try connection.execute("COMMIT", purpose: purpose)
@@ -80,20 +83,20 @@ public struct TransactionRunner {
                 purpose: "set timeouts for \(purpose)"
             ).rows[0]
             defer {
-                _ = try? connection.query(
-                    "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
-                    [previous["lt"].map { .text($0) }, previous["st"].map { .text($0) }],
+                _ = try? setTimeouts(
+                    lock: previous["lt"] ?? "0", statement: previous["st"] ?? "0", local: false,
                     purpose: "restore timeouts after \(purpose)")
             }
             return try body()
         }
     }
 
-    private func setTimeouts(lock: Duration, purpose: String) throws {
+    /// Sets `lock_timeout` and `statement_timeout` (setting texts such as `1500ms`) for the transaction
+    /// (`local`) or the session.
+    private func setTimeouts(lock: String, statement: String, local: Bool, purpose: String) throws {
         try connection.query(
-            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
-            [.text(lock.settingText), .text(settings.statementTimeout.settingText)],
-            purpose: "set timeouts for \(purpose)")
+            "SELECT set_config('lock_timeout', $1, $3::bool), set_config('statement_timeout', $2, $3::bool)",
+            [.text(lock), .text(statement), .text(local ? "true" : "false")], purpose: purpose)
     }
 
     /// `SET` takes no parameters: the values are whole milliseconds, printed from durations, never text

@@ -47,7 +47,7 @@ public final class HistoryRecorder: Sendable {
     private let logger: Logger
     private let state: Mutex<State>
 
-    /// Connects with `options`, sets the timeouts and looks the table up; warns once when it cannot
+    /// Connects with `options` and the writer's own timeouts and looks the table up; warns once when it cannot
     /// record (the table is missing, the database refuses).
     public init(
         table: QualifiedName, options: ConnectionOptions, runID: String, trigger: PassTrigger,
@@ -63,12 +63,9 @@ public final class HistoryRecorder: Sendable {
         var connection: PostgresConnection?
         var availability = Availability.unavailable
         do {
-            let opened = try PostgresConnection.connect(options, logger: logger)
+            let opened = try PostgresConnection.connect(
+                options.withSessionTimeouts(lock: timeouts.lock, statement: timeouts.statement), logger: logger)
             connection = opened
-            try opened.query(
-                "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
-                [.text(timeouts.lock.settingText), .text(timeouts.statement.settingText)],
-                purpose: "set the history writer's timeouts")
             if try HistoryTableDDL.exists(table, on: opened) {
                 availability = .recording
             } else {

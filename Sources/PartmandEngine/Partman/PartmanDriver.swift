@@ -197,8 +197,8 @@ struct PartmanDriver {
                 SELECT l.locked, current_setting('application_name') AS app, current_setting('lock_timeout') AS lt,
                        current_setting('statement_timeout') AS st,
                        current_setting('statement_timeout')::interval = $4::interval AS bounded,
-                       CASE WHEN l.locked THEN set_config('application_name', $5 || to_char(now() AT TIME ZONE 'UTC',
-                           'YYYY-MM-DD"T"HH24:MI:SS"Z"'), true) END AS marked,
+                       CASE WHEN l.locked
+                           THEN set_config('application_name', \(TableLock.holderMark(prefix: "$5")), true) END AS marked,
                        CASE WHEN l.locked THEN set_config('lock_timeout', $6, true) END AS lt_set
                 FROM pg_try_advisory_xact_lock($3::int8) AS l(locked)),
             checked AS MATERIALIZED (
